@@ -176,6 +176,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(envstr("GEZHI_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -223,6 +224,8 @@ GEZHI_REGION_LEVELS = envlist(
 )
 # How far (in metres) a grid boundary may stick out of its parent's boundary.
 GEZHI_BOUNDARY_TOLERANCE_M = envfloat("GEZHI_BOUNDARY_TOLERANCE_M", "50")
+# Whether every grid must have a boundary (routing by position needs one).
+GEZHI_GRID_BOUNDARY_REQUIRED = envbool("GEZHI_GRID_BOUNDARY_REQUIRED", "False")
 # Base-map tiles for Leaflet: e.g. a county WMTS or Tianditu URL. Empty: no base map.
 GEZHI_TILE_URL = envstr("GEZHI_TILE_URL", "")
 GEZHI_TILE_ATTRIBUTION = envstr("GEZHI_TILE_ATTRIBUTION", "")
@@ -249,4 +252,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
-GEZHI_GRID_BOUNDARY_REQUIRED = envbool("GEZHI_GRID_BOUNDARY_REQUIRED", "False")
