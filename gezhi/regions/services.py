@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +16,9 @@ from gezhi.lib.codes import child_code_error, region_code_error
 from gezhi.regions.choices import LEVEL_ORDER, Level
 from gezhi.regions.geometry import check_inside, figures, parse_boundary, to_geojson
 from gezhi.regions.models import BoundaryVersion, Region
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 
 def enabled_levels() -> list[str]:
@@ -38,12 +41,20 @@ def level_error(level: str, parent_level: str | None) -> str | None:
 
 
 def validate_region(
-    *, code: str, level: str, parent: Region | None, boundary: Any = None
+    *,
+    code: str,
+    level: str,
+    parent: Region | None,
+    boundary: Any = None,
+    parent_geom: BaseGeometry | None = None,
 ) -> tuple[str | None, str | None]:
     """Check a region's code, level and boundary against its parent.
 
-    Returns (field, message) for the first problem, or (None, None).
+    Returns (field, message) for the first problem, or (None, None). `parent_geom` is the
+    parent's boundary already parsed, for callers that check many children of one parent.
     """
+    if message := level_error(level, None):
+        return "level", message
     if message := region_code_error(code, level):
         return "code", message
     if message := level_error(level, parent.level if parent else None):
@@ -54,9 +65,11 @@ def validate_region(
         try:
             geom = parse_boundary(boundary)
             if level == Level.GRID and parent is not None and parent.boundary:
-                check_inside(
-                    geom, parse_boundary(parent.boundary), settings.GEZHI_BOUNDARY_TOLERANCE_M
-                )
+                outer = parent_geom if parent_geom is not None else parse_boundary(parent.boundary)
+                # Plain containment is cheap (prepared geometry); the buffered check only
+                # runs for a grid that touches or crosses its parent's edge.
+                if not outer.contains(geom):
+                    check_inside(geom, outer, settings.GEZHI_BOUNDARY_TOLERANCE_M)
         except InvalidInput as exc:
             return "boundary", exc.message
     elif level == Level.GRID and settings.GEZHI_GRID_BOUNDARY_REQUIRED:
