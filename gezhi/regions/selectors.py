@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from gezhi.accounts.roles import Action
 from gezhi.accounts.scoping import user_scope
 from gezhi.core.errors import NotFound
-from gezhi.regions.models import Department, GridAssignment, Region
+from gezhi.regions.models import Department, GridAssignment, Redraw, Region
 
 
 def regions_for_user(user, action: str = Action.REGION_VIEW) -> QuerySet[Region]:
@@ -57,3 +57,9 @@ def departments_for_user(user, action: str = Action.DEPARTMENT_VIEW) -> QuerySet
     return Department.objects.filter(user_scope(user, action).q("region__path")).select_related(
         "region"
     )
+
+
+def redraws_for_user(user, action: str = Action.REGION_VIEW) -> QuerySet[Redraw]:
+    """Redraws that retired at least one grid in the user's scope, newest first."""
+    redraws = Redraw.objects.filter(user_scope(user, action).q("links__old__path")).distinct()
+    return redraws.select_related("actor").prefetch_related("links__old", "links__new")
