@@ -410,57 +410,50 @@ class DemoSeeder:
     def department(self, *, actor, code: str, name: str, county: Region) -> Department:
         department = Department.objects.filter(code=code).first()
         if department is None:
-            department = Department.objects.create(code=code, name=name, region=county)
-            department.serves.add(county)
-            audit_record(
-                actor=actor,
-                action="department.create",
-                obj=department,
-                after={"code": code, "name": name, "region": county.code, "serves": [county.code]},
+            department = region_services.department_create(
+                actor=actor, code=code, name=name, region=county, serves=[county]
             )
         return department
 
     def grid_workers(self, county: Region, people: PeoplePool, *, admin, security) -> None:
-        """A worker for each grid of the county that has none; a few grids get a history:
-        the neighbouring grid's worker held them before the current one took over."""
+        """A worker for each grid of the county that has none.
+
+        The first grid of each village gets a history: the next grid's worker held it
+        before the current one took over, so the grid page has a handover to show.
+        """
         grids = list(Region.objects.subtree(county).grids().active().order_by("code"))
         staffed = set(
             GridAssignment.objects.current()
             .filter(grid__in=grids, is_primary=True)
             .values_list("grid_id", flat=True)
         )
-        new_workers: dict[str, User] = {}
+        workers: dict[str, User] = {}
         for grid in grids:
-            if grid.pk in staffed:
-                continue
-            worker, _ = self.account(
-                actor=security,
-                username=f"gw{grid.code}",
-                display_name=people.name(),
-                phone=people.phone(),
-            )
-            self.grant(actor=security, user=worker, role=Role.GRID_WORKER, region=grid)
-            new_workers[grid.code] = worker
+            if grid.pk not in staffed:
+                workers[grid.code], _ = self.account(
+                    actor=security,
+                    username=f"gw{grid.code}",
+                    display_name=people.name(),
+                    phone=people.phone(),
+                )
         handover = self.now - dt.timedelta(days=150)
         for index, grid in enumerate(grids):
-            worker = new_workers.get(grid.code)
-            if worker is None:
+            if grid.code not in workers:
                 continue
-            previous = grids[index + 1] if index + 1 < len(grids) else None
-            with_history = grid.code.endswith("001") and previous is not None
-            if with_history and previous.code in new_workers:
-                self.assign(
+            following = grids[index + 1] if index + 1 < len(grids) else None
+            if grid.code.endswith("001") and following is not None and following.code in workers:
+                region_services.grid_assign_worker(
                     actor=admin,
                     grid=grid,
-                    worker=new_workers[previous.code],
+                    worker=workers[following.code],
                     started_at=self.now - dt.timedelta(days=700),
-                    ended_at=handover,
                 )
-                self.assign(actor=admin, grid=grid, worker=worker, started_at=handover)
+                started_at = handover
             else:
-                self.assign(
-                    actor=admin, grid=grid, worker=worker, started_at=self.now - dt.timedelta(400)
-                )
+                started_at = self.now - dt.timedelta(days=400)
+            region_services.grid_assign_worker(
+                actor=admin, grid=grid, worker=workers[grid.code], started_at=started_at
+            )
         # One worker per county is printed as an example; the rest follow the same pattern.
         example = (
             GridAssignment.objects.current()
@@ -478,24 +471,6 @@ class DemoSeeder:
                     f"{county.name} {example.grid.name}",
                 )
             )
-
-    def assign(self, *, actor, grid: Region, worker: User, started_at, ended_at=None) -> None:
-        """Record a grid worker's term on a grid (the history the grid page shows)."""
-        assignment = GridAssignment.objects.create(
-            grid=grid, worker=worker, is_primary=True, started_at=started_at, ended_at=ended_at
-        )
-        audit_record(
-            actor=actor,
-            action="grid.assign",
-            obj=assignment,
-            after={
-                "grid": grid.code,
-                "worker": worker.username,
-                "is_primary": True,
-                "started_at": started_at,
-                "ended_at": ended_at,
-            },
-        )
 
     def citizen(self, *, security) -> None:
         """A resident's account, at the first seeded county."""
