@@ -31,6 +31,10 @@ class User(AbstractUser):
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
 
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
 
 class MembershipQuerySet(models.QuerySet):
     def current(self, at=None):
