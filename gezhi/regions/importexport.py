@@ -440,7 +440,10 @@ class _Checker:
             return None
         if column == "boundary":
             boundary = row.boundary
-            value = boundary.get("type", "") if isinstance(boundary, dict) else str(boundary)[:50]
+            if isinstance(boundary, dict):
+                value = str(boundary.get("type", ""))
+            else:
+                value = "" if boundary is None else str(boundary)[:50]
             return RowError(row.number, GEOMETRY_COLUMN, str(value), message)
         return RowError(row.number, column or "", row.values.get(column or "", ""), message)
 
