@@ -56,7 +56,9 @@ def registered_hooks() -> list[RehomeHook]:
 
 
 def hook_name(fn: RehomeHook) -> str:
-    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    """`module.qualname` of a hook function, or of the class of a callable object."""
+    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    return f"{getattr(fn, '__module__', None) or type(fn).__module__}.{qualname}"
 
 
 def run_rehome(
@@ -107,7 +109,9 @@ class GridLocator:
         for grid, geom in zip(self.grids, self.geoms, strict=True):
             if not geom.intersects(old):
                 continue
-            area = area_km2(geom.intersection(old))
+            # Rounded to the square metre: two halves of a grid are a tie, whatever the last
+            # bits of floating point say, and the smaller code wins it.
+            area = round(area_km2(geom.intersection(old)), 6)
             if area > best_area:
                 best, best_area = grid, area
         return best

@@ -60,6 +60,9 @@ def departments_for_user(user, action: str = Action.DEPARTMENT_VIEW) -> QuerySet
 
 
 def redraws_for_user(user, action: str = Action.REGION_VIEW) -> QuerySet[Redraw]:
-    """Redraws that retired at least one grid in the user's scope, newest first."""
-    redraws = Redraw.objects.filter(user_scope(user, action).q("links__old__path")).distinct()
+    """Redraws that retired or created at least one grid in the user's scope, newest first."""
+    scope = user_scope(user, action)
+    redraws = Redraw.objects.filter(
+        scope.q("links__old__path") | scope.q("links__new__path")
+    ).distinct()
     return redraws.select_related("actor").prefetch_related("links__old", "links__new")

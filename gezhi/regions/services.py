@@ -296,7 +296,7 @@ def _assign(
 ) -> GridAssignment:
     """Put `worker` on `grid`, ending what the new assignment replaces (no checks)."""
     open_rows = list(
-        GridAssignment.objects.select_for_update()
+        GridAssignment.objects.select_for_update(of=("self",))
         .filter(grid=grid, ended_at__isnull=True)
         .select_related("grid", "worker")
     )
@@ -363,7 +363,7 @@ def grid_release_worker(
 ) -> GridAssignment:
     """End a worker's assignment to a grid (and their membership there, if nothing else holds it)."""
     assignment = (
-        GridAssignment.objects.select_for_update()
+        GridAssignment.objects.select_for_update(of=("self",))
         .select_related("grid", "worker")
         .get(pk=assignment.pk)
     )
@@ -447,7 +447,9 @@ def department_update(
 ) -> Department:
     """Rename a department, change the regions it serves or its phone, or (de)activate it."""
     department = (
-        Department.objects.select_for_update().select_related("region").get(pk=department.pk)
+        Department.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .get(pk=department.pk)
     )
     require_region_action(actor, Action.DEPARTMENT_CHANGE, department.region)
     before = department_snapshot(department)
@@ -495,7 +497,7 @@ def _redraw_old_grids(actor, old_grids: Iterable[Region], effective_on: dt.date)
     if len(set(pks)) != len(pks):
         raise InvalidInput(_("原网格有重复"), field="old_grids")
     olds = list(
-        Region.objects.select_for_update()
+        Region.objects.select_for_update(of=("self",))
         .filter(pk__in=pks)
         .select_related("parent")
         .order_by("code")
@@ -752,7 +754,7 @@ def redraw_grids(
     released = []
     for i, old in enumerate(olds):
         rows = (
-            GridAssignment.objects.select_for_update()
+            GridAssignment.objects.select_for_update(of=("self",))
             .filter(grid=old, ended_at__isnull=True)
             .select_related("grid", "worker")
         )
@@ -767,10 +769,11 @@ def redraw_grids(
         if grid.code in chosen:
             worker = chosen[grid.code]
         else:
-            # The old grids this one took most from, largest first; the first with a primary.
+            # The old grids this one took most from, largest first (areas equal to the square
+            # metre tie, and the smaller code wins); the first of them that had a primary.
             ranked = sorted(
                 (i for i in range(len(olds)) if overlap[i][j] > 0),
-                key=lambda i: (-overlap[i][j], olds[i].code),
+                key=lambda i: (-round(overlap[i][j], 6), olds[i].code),
             )
             worker = next((primaries[i] for i in ranked if i in primaries), None)
         if worker is not None:
