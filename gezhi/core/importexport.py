@@ -26,7 +26,7 @@ class RowError:
     """One problem in an input file: where (row, column), what was there, and why it is wrong.
 
     `row` is the row as a spreadsheet shows it (the header is row 1) or, for GeoJSON, the
-    feature's position counted from 1.
+    feature's position counted from 1; 0 means the file as a whole.
     """
 
     row: int
@@ -35,7 +35,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = _("第 {row} 行").format(row=self.row)
+        where = _("第 {row} 行").format(row=self.row) if self.row else _("整个文件")
         if self.column:
             where += f" [{self.column}={self.value}]"
         return f"{where}: {self.message}"
