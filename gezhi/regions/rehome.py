@@ -106,9 +106,8 @@ class GridLocator:
         """The grid that received the largest part of `old_grid` (smallest code on a tie)."""
         old = parse_boundary(old_grid.boundary)
         best, best_area = self.grids[0], -1.0
-        for grid, geom in zip(self.grids, self.geoms, strict=True):
-            if not geom.intersects(old):
-                continue
+        for index in sorted(self.tree.query(old, predicate="intersects").tolist()):
+            grid, geom = self.grids[index], self.geoms[index]
             # Rounded to the square metre: two halves of a grid are a tie, whatever the last
             # bits of floating point say, and the smaller code wins it.
             area = round(area_km2(geom.intersection(old)), 6)

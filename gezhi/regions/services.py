@@ -649,6 +649,18 @@ def _check_tiling(old_geoms: list[BaseGeometry], specs: list[NewGridSpec]) -> No
     )
 
 
+def _overlaps(
+    old_geoms: list[BaseGeometry], new_geoms: list[BaseGeometry]
+) -> dict[tuple[int, int], float]:
+    """{(old index, new index): area in km² they share}, for the pairs that meet."""
+    tree = shapely.STRtree(new_geoms)
+    old_idx, new_idx = tree.query(old_geoms, predicate="intersects")
+    return {
+        (i, j): area_km2(old_geoms[i].intersection(new_geoms[j]))
+        for i, j in zip(old_idx.tolist(), new_idx.tolist(), strict=True)
+    }
+
+
 def _redraw_moment(effective_on: dt.date) -> dt.datetime:
     """When assignments move: the start of the effective day, or now if that has passed."""
     start = timezone.make_aware(dt.datetime.combine(effective_on, dt.time.min))
@@ -723,18 +735,16 @@ def redraw_grids(
         for spec in specs
     ]
 
-    # overlap[i][j]: area (km²) of old grid i that new grid j took.
-    overlap = [
-        [
-            area_km2(old.intersection(spec.geom)) if old.intersects(spec.geom) else 0.0
-            for spec in specs
-        ]
-        for old in old_geoms
-    ]
+    overlap = _overlaps(old_geoms, [spec.geom for spec in specs])
+    news_of: dict[int, list[int]] = {}
+    olds_of: dict[int, list[int]] = {}
+    for i, j in overlap:
+        news_of.setdefault(i, []).append(j)
+        olds_of.setdefault(j, []).append(i)
     links = []
     for i, old in enumerate(olds):
         old_area = area_km2(old_geoms[i])
-        shares = [(overlap[i][j] / old_area, j) for j in range(len(specs))]
+        shares = [(overlap[i, j] / old_area, j) for j in news_of.get(i, [])]
         kept = [(share, j) for share, j in shares if share >= REDRAW_LINK_MIN_SHARE]
         if not kept:
             # An old grid smaller than the tolerance still maps somewhere: never orphaned.
@@ -742,7 +752,7 @@ def redraw_grids(
                 range(len(specs)),
                 key=lambda j: (specs[j].geom.distance(old_geoms[i]), specs[j].code),
             )
-            kept = [(shares[nearest][0], nearest)]
+            kept = [(overlap.get((i, nearest), 0.0) / old_area, nearest)]
         for share, j in kept:
             links.append(
                 RedrawLink(redraw=redraw, old=old, new=created[j], overlap_share=round(share, 6))
@@ -772,8 +782,8 @@ def redraw_grids(
             # The old grids this one took most from, largest first (areas equal to the square
             # metre tie, and the smaller code wins); the first of them that had a primary.
             ranked = sorted(
-                (i for i in range(len(olds)) if overlap[i][j] > 0),
-                key=lambda i: (-round(overlap[i][j], 6), olds[i].code),
+                (i for i in olds_of.get(j, []) if overlap[i, j] > 0),
+                key=lambda i: (-round(overlap[i, j], 6), olds[i].code),
             )
             worker = next((primaries[i] for i in ranked if i in primaries), None)
         if worker is not None:
