@@ -14,7 +14,8 @@ grids in one operation that moves a boundary (3 -> 2), splits one grid (1 -> 2) 
   `rehome_points`, and afterwards no row is left on a retired grid, each sits in the new grid
   that contains its point, points on a shared edge go to the smaller code, rows without a
   point or with a point outside every new grid go to the new grid that took most of their old
-  grid, and the counts are in the audit entry;
+  grid, and the counts are in the audit entry; the point-to-grid index (`locate_point`)
+  agrees with where every row was put;
 - refusals: a new grid that is invalid, a gap, an overlap, a reused code, an out-of-scope or
   unauthorised actor, a hook that fails: each leaves nothing written;
 - the API: POST and GET /api/v1/redraws/ with the same rules.
@@ -37,6 +38,7 @@ from gezhi.accounts.models import Membership
 from gezhi.core.audit import audit_verify
 from gezhi.core.errors import DomainError, InvalidInput, NotFound
 from gezhi.core.models import AuditEntry
+from gezhi.regions.geoindex import locate_point
 from gezhi.regions.geometry import area_km2, parse_boundary
 from gezhi.regions.models import BoundaryVersion, GridAssignment, Redraw, RedrawLink, Region
 from gezhi.regions.rehome import GridLocator, register_rehome, rehome_points, unregister_rehome
@@ -307,6 +309,9 @@ def test_records_are_rehomed_and_none_is_orphaned(world, village, hook, probe_mo
         else:  # records of the untouched grids stay where they were
             assert int(row.grid.code[-3:]) not in OLD
     assert probe_model.objects.get(id=1001).grid.code == code(11)
+    # The routing index (rebuilt after the redraw) sends every real point where it was put.
+    for row in probe_model.objects.exclude(id__in=[1002, 1003]).select_related("grid"):
+        assert locate_point(row.lng, row.lat).grid.code == row.grid.code
     assert probe_model.objects.get(id=1002).grid.code == code(13)
     assert probe_model.objects.get(id=1003).grid.code == code(15)
 
