@@ -47,6 +47,9 @@ _BUILD_CHUNK = 400_000
 
 _EMPTY = -1  # cell code: no polygon touches the cell
 
+# The ufunc itself: for one point the public wrapper's argument handling costs twice the test.
+_intersects_xy = getattr(shapely.lib, "intersects_xy", shapely.intersects_xy)
+
 
 def first_covering(geoms: Iterable[BaseGeometry], x: float, y: float) -> int:
     """The reference answer: position of the first polygon whose closed set covers (x, y).
@@ -203,7 +206,7 @@ class PolygonIndex:
             return code
         k = -2 - code
         for j in range(self._ptr[k], self._ptr[k + 1]):
-            if shapely.intersects_xy(self._test_geom[j], x, y):
+            if _intersects_xy(self._test_geom[j], x, y):
                 return self._test_poly[j]
         return self._fallback[k]
 
