@@ -23,13 +23,13 @@ from typing import IO, Any
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from gezhi.core.audit import audit_record
-from gezhi.core.errors import DomainError, NotFound
+from gezhi.core.errors import DomainError, InvalidInput, NotFound
 from gezhi.core.importexport import (
     FileError,
     ImportResult,
@@ -42,7 +42,7 @@ from gezhi.core.importexport import (
     write_xlsx,
 )
 from gezhi.lib.codes import LEVEL_NAMES_ZH
-from gezhi.regions.geometry import parse_boundary
+from gezhi.regions.geometry import parse_boundary, to_geojson
 from gezhi.regions.models import Region
 from gezhi.regions.services import (
     apply_boundary,
@@ -67,6 +67,7 @@ HEADER_ALIASES = {
 LEVEL_ALIASES = {label: level for level, label in LEVEL_NAMES_ZH.items()}
 GEOJSON_SUFFIXES = (".geojson", ".json")
 LOOKUP_CHUNK = 2000
+NAME_MAX_LENGTH: int = Region._meta.get_field("name").max_length  # type: ignore[union-attr,assignment]
 
 
 @dataclass
@@ -201,17 +202,9 @@ def _normalise(row: Row, errors: list[RowError]) -> bool:
         errors.append(RowError(row.number, "code", "", _("代码不能为空")))
     if not row.name:
         errors.append(RowError(row.number, "name", "", _("名称不能为空")))
-    elif len(row.name) > Region._meta.get_field("name").max_length:
-        errors.append(
-            RowError(
-                row.number,
-                "name",
-                row.name,
-                _("名称不能超过 {limit} 个字").format(
-                    limit=Region._meta.get_field("name").max_length
-                ),
-            )
-        )
+    elif len(row.name) > NAME_MAX_LENGTH:
+        message = _("名称不能超过 {limit} 个字").format(limit=NAME_MAX_LENGTH)
+        errors.append(RowError(row.number, "name", row.name, message))
     row.valid_from = _parse_date(row, "valid_from", errors)
     row.valid_to = _parse_date(row, "valid_to", errors)
     if row.valid_from and row.valid_to and row.valid_to <= row.valid_from:
@@ -225,13 +218,14 @@ def _normalise(row: Row, errors: list[RowError]) -> bool:
 
 
 def _existing(codes: set[str], with_boundary: bool) -> dict[str, Region]:
+    """The regions in the database with these codes, each with its parent's code."""
     found: dict[str, Region] = {}
     ordered = sorted(codes)
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         query = Region.objects.filter(code__in=ordered[start : start + LOOKUP_CHUNK])
-        query = query.select_related("parent")
+        query = query.annotate(parent_code=F("parent__code"))
         if not with_boundary:
-            query = query.defer("boundary", "parent__boundary")
+            query = query.defer("boundary")
         found.update((region.code, region) for region in query)
     return found
 
@@ -272,6 +266,11 @@ def _generations(rows: dict[str, Row], errors: list[RowError]) -> tuple[dict[str
             generation[member] = base
             base += 1
     return generation, looped
+
+
+def _as_stored(boundary: Any) -> dict:
+    """A (valid) boundary as the tree would store it: rounded, in plain JSON types."""
+    return json.loads(json.dumps(to_geojson(parse_boundary(boundary))))
 
 
 def _same_boundary(new: Any, stored: Any) -> bool:
@@ -338,7 +337,8 @@ def check_rows(rows: list[Row]) -> Plan:
             )
             apply_boundary(region, row.boundary)
             try:
-                region.clean_fields(exclude=["parent"])
+                # The rules above checked code, level and boundary; the model checks the rest.
+                region.clean_fields(exclude=["parent", "boundary"])
             except ValidationError as exc:
                 for column, messages in exc.message_dict.items():
                     value = row.values.get(column, "")
@@ -350,11 +350,8 @@ def check_rows(rows: list[Row]) -> Plan:
             continue
         new_name = row.name if row.name != current.name else None
         new_boundary, fits = ..., current.boundary
-        if row.boundary is not None:
-            scratch = Region()
-            apply_boundary(scratch, row.boundary)
-            if not _same_boundary(scratch.boundary, current.boundary):
-                new_boundary, fits = row.boundary, scratch.boundary
+        if row.boundary is not None and row.code not in checker.unchanged:
+            new_boundary, fits = row.boundary, checker.rounded[row.code]
         checker.add(row.code, current, fits)
         if new_name is None and new_boundary is ...:
             plan.unchanged += 1
@@ -377,6 +374,9 @@ class _Checker:
         # file changes it)
         self.shapes: dict[str, Region] = {}
         self.geoms: dict[str, Any] = {}
+        # rows whose boundary is the stored one; the new boundary, rounded, of the others
+        self.unchanged: set[str] = set()
+        self.rounded: dict[str, dict] = {}
         for region in existing.values():
             if region.code not in in_file:
                 self.nodes[region.code] = self.shapes[region.code] = region
@@ -397,6 +397,21 @@ class _Checker:
                 shapely.prepare(geom)
             self.geoms[code] = geom
         return self.geoms[code]
+
+    def same_boundary(self, row: Row, current: Region) -> bool:
+        """Whether the row's boundary is the one stored; keeps the rounded form if not."""
+        if row.boundary == current.boundary:
+            self.unchanged.add(row.code)
+            return True
+        try:
+            stored = _as_stored(row.boundary)
+        except InvalidInput:
+            return False  # the check that follows says what is wrong
+        if stored == current.boundary or _same_boundary(stored, current.boundary):
+            self.unchanged.add(row.code)
+            return True
+        self.rounded[row.code] = stored
+        return False
 
     def check(self, row: Row) -> RowError | None:
         """The first problem with `row` (its parent already checked), or None."""
@@ -419,7 +434,7 @@ class _Checker:
                     code=row.code, level=current.level
                 )
                 return RowError(row.number, "level", row.level, message)
-            current_parent = current.parent.code if current.parent_id else ""
+            current_parent = current.parent_code or ""  # type: ignore[attr-defined]
             if current_parent != parent_code:
                 message = _(
                     "代码 {code} 已存在，上级为 {parent}；导入不能移动区域，请使用网格调整"
@@ -427,7 +442,10 @@ class _Checker:
                 return RowError(row.number, "parent_code", parent_code, message)
             if row.boundary is None:
                 return None  # only the name can change; code, level and parent stand
-        column, message = validate_region(
+            parent_unchanged = self.shapes.get(parent_code) is self.nodes.get(parent_code)
+            if self.same_boundary(row, current) and parent_unchanged:
+                return None  # checked when it was stored, against the same parent
+        field_name, problem = validate_region(
             code=row.code,
             level=row.level,
             parent=self.shapes[parent_code] if parent_code else None,
@@ -436,16 +454,17 @@ class _Checker:
                 self.parent_geom(parent_code) if parent_code and row.boundary is not None else None
             ),
         )
-        if not message:
+        if not problem:
             return None
-        if column == "boundary":
+        if field_name == "boundary":
             boundary = row.boundary
             if isinstance(boundary, dict):
                 value = str(boundary.get("type", ""))
             else:
                 value = "" if boundary is None else str(boundary)[:50]
-            return RowError(row.number, GEOMETRY_COLUMN, str(value), message)
-        return RowError(row.number, column or "", row.values.get(column or "", ""), message)
+            return RowError(row.number, GEOMETRY_COLUMN, str(value), problem)
+        column = field_name or ""
+        return RowError(row.number, column, row.values.get(column, ""), problem)
 
 
 # --- writing ---------------------------------------------------------------------------------
