@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from gezhi.accounts.choices import Role
 
 
@@ -54,3 +56,17 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 def role_allows(role: str, action: str) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def role_table_markdown() -> str:
+    """The roles and their actions as a Markdown table (docs/security.md carries a copy)."""
+    actions = [v for k, v in vars(Action).items() if k.isupper()]
+    lines = [
+        "| role | " + " | ".join(f"`{a}`" for a in actions) + " |",
+        "| --- |" + " :---: |" * len(actions),
+    ]
+    with translation.override("zh-hans"):  # the docs name roles as the pages do
+        for role in Role:
+            marks = ["✓" if role_allows(role, a) else "" for a in actions]
+            lines.append(f"| {role.label} `{role.value}` | " + " | ".join(marks) + " |")
+    return "\n".join(lines)

@@ -486,6 +486,9 @@ def test_unlock_action_is_not_offered_to_the_system_admin(world):
 
 
 def test_password_reset_in_the_admin_is_audited(world, security_admin):
+    victim = Client()
+    victim.force_login(world.worker_a)
+    assert victim.get("/").status_code == 200
     client = staff(security_admin)
     seq = last_seq()
     response = client.post(
@@ -495,6 +498,7 @@ def test_password_reset_in_the_admin_is_audited(world, security_admin):
     assert response.status_code == 302
     assert User.objects.get(pk=world.worker_a.pk).check_password(STRONG)
     assert audit_actions_since(seq) == ["user.password_set"]
+    assert victim.get("/").status_code == 302  # their open session ended with the old password
 
 
 def test_account_change_is_audited_with_before_and_after(world, security_admin):
