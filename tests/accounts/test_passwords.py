@@ -91,3 +91,9 @@ def test_password_page_needs_a_login(db):
     response = Client().get("/password/")
     assert response.status_code == 302
     assert response.url.startswith("/login/")
+
+
+def test_every_page_links_to_the_password_change(world):
+    client = Client()
+    client.force_login(world.worker_a)
+    assert 'href="/password/"' in client.get("/").content.decode()
