@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gezhi.accounts.models import Membership, User
+from gezhi.accounts.models import Membership, MembershipQuerySet, User
 from gezhi.accounts.roles import Action
 from gezhi.accounts.scoping import Scope, user_scope
 
 
-def memberships_in_scope(scope: Scope) -> QuerySet[Membership]:
+def memberships_in_scope(scope: Scope) -> MembershipQuerySet:
     """Memberships whose region (or department's region) lies in `scope`."""
     if scope.everywhere:
         return Membership.objects.all()
@@ -32,7 +32,7 @@ def users_for_user(user, action: str = Action.USER_VIEW) -> QuerySet[User]:
     return User.objects.filter(pk__in=holders)
 
 
-def memberships_for_user(user, action: str = Action.USER_VIEW) -> QuerySet[Membership]:
+def memberships_for_user(user, action: str = Action.USER_VIEW) -> MembershipQuerySet:
     """Memberships (current and past) at regions or departments in the user's scope."""
     return memberships_in_scope(user_scope(user, action))
 

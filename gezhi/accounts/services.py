@@ -50,8 +50,8 @@ def membership_snapshot(membership: Membership) -> dict:
     return {
         "user": membership.user.username,
         "role": membership.role,
-        "region": membership.region.code if membership.region_id else None,
-        "department": membership.department.code if membership.department_id else None,
+        "region": membership.region.code if membership.region else None,
+        "department": membership.department.code if membership.department else None,
         "valid_from": membership.valid_from,
         "valid_to": membership.valid_to,
     }
