@@ -170,8 +170,8 @@ def main() -> int:
         f"{int((reference < 0).sum()):,} in no grid"
     )
     print(
-        f"Lattice: {stats['cells']:,} cells ({args.cells_per_grid:g} per grid), "
-        f"{stats['covered_cells']:,} answered without a test, "
+        f"Lattice: {stats['lattice_cells']:,} cells ({args.cells_per_grid:g} per grid of median "
+        f"area), {stats['covered_cells']:,} answered without a test, "
         f"{stats['boundary_cells']:,} with candidates ({stats['tests']:,} tests)"
     )
     print("One core" + (f" (pinned to CPU {args.cpu})" if hasattr(os, "sched_setaffinity") else ""))

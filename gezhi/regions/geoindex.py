@@ -39,13 +39,18 @@ if TYPE_CHECKING:
 
 IntArray = NDArray[np.intp]
 
-# Lattice cells per polygon. More cells answer more points without a geometry test but cost
-# memory and build time; 8 keeps 50,000 Voronoi grids at about 400k cells.
+# Lattice cells per polygon of median area. More cells answer more points without a geometry
+# test but cost memory and build time; 8 keeps 50,000 grids at about 400,000 cells.
 CELLS_PER_POLYGON = 8.0
+# Cells are stored in square blocks of BLOCK x BLOCK, and only the blocks some polygon
+# reaches: a deployment of counties far apart costs the cells of the counties, not of the
+# whole rectangle around them.
+_BLOCK_BITS = 4
+_BLOCK = 1 << _BLOCK_BITS
 # (polygon, cell) pairs classified per vectorised step while building, to bound memory.
 _BUILD_CHUNK = 400_000
 
-_EMPTY = -1  # cell code: no polygon touches the cell
+_EMPTY = -1  # cell code: no polygon reaches the cell
 
 # The ufunc itself: for one point the public wrapper's argument handling costs twice the test.
 _intersects_xy = getattr(shapely.lib, "intersects_xy", shapely.intersects_xy)
@@ -67,6 +72,11 @@ class PolygonIndex:
 
     When several polygons cover a point, the answer is the one that comes first in the list
     (callers order the list by their tie rule). Answers are positions in the list, -1 for none.
+
+    Each lattice cell holds a code: a polygon position (that polygon wins everywhere in the
+    cell, no test needed), -1 (no polygon reaches the cell), or -2 - k for list k: the
+    polygons to test in order, then `fallback[k]` if none matches (the polygon that covers the
+    rest of the cell, or -1).
     """
 
     def __init__(
@@ -74,72 +84,80 @@ class PolygonIndex:
     ):
         self.geoms: NDArray[np.object_] = np.asarray(list(geoms), dtype=object)
         shapely.prepare(self.geoms)
-        n = len(self.geoms)
-        if n == 0:
-            self._set_lattice(0.0, 0.0, 0.0, 0.0, 1, 1)
-            none = np.zeros(0, dtype=np.intp)
-            self._finish(np.full(1, _EMPTY, dtype=np.int32), np.zeros(1, np.intp), none, none)
+        if len(self.geoms) == 0:
+            self._set_lattice(0.0, 0.0, 0.0, 0.0, 1.0)
+            self._store(np.zeros(0, np.int64), np.zeros(0, np.int32))
+            self._set_lists(np.zeros(1, np.intp), np.zeros(0, np.intp), np.zeros(0, np.intp))
             return
         bounds = shapely.bounds(self.geoms)
         x0, y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
         x1, y1 = float(bounds[:, 2].max()), float(bounds[:, 3].max())
+        # Cell size from the typical (median) polygon, not from the extent: grids are small
+        # and dense where they are, whatever lies between counties.
+        areas = shapely.area(self.geoms)
+        typical = float(np.median(areas[areas > 0])) if (areas > 0).any() else 0.0
+        side = math.sqrt(typical / cells_per_polygon) if typical else 0.0
+        # At most 2**30 cells (2**22 block entries, 16 MB) however wide the extent.
         width, height = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
-        side = math.sqrt(width * height / (cells_per_polygon * n))
-        nx = max(1, min(math.ceil(width / side), 1 << 15))
-        ny = max(1, min(math.ceil(height / side), 1 << 15))
-        self._set_lattice(x0, y0, x1, y1, nx, ny)
-        self._build(bounds)
+        side = max(side, math.sqrt(width * height / (1 << 30)), max(width, height) / (1 << 24))
+        self._set_lattice(x0, y0, x1, y1, side)
+        self._build()
 
-    # --- lattice --------------------------------------------------------------------------
+    # --- building -------------------------------------------------------------------------
 
-    def _set_lattice(self, x0: float, y0: float, x1: float, y1: float, nx: int, ny: int) -> None:
+    def _set_lattice(self, x0: float, y0: float, x1: float, y1: float, side: float) -> None:
         self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1
-        self.nx, self.ny = nx, ny
-        self.dx = (x1 - x0) / nx if x1 > x0 else 1.0
-        self.dy = (y1 - y0) / ny if y1 > y0 else 1.0
-        self.inv_dx, self.inv_dy = 1.0 / self.dx, 1.0 / self.dy
+        self.side = side
+        self.inv_side = 1.0 / side
+        self.nx = int((x1 - x0) * self.inv_side) + 1
+        self.ny = int((y1 - y0) * self.inv_side) + 1
         # A point is assigned to a cell by rounding; the box a cell is classified with is
         # padded so every point assigned to it lies inside, whatever the rounding did.
-        self.pad = max(self.dx, self.dy) * 1e-6
+        self.pad = side * 1e-6
 
-    def _cell_ranges(self, lo: NDArray[np.float64], hi: NDArray[np.float64], axis: str):
-        origin, inv, count = (
-            (self.x0, self.inv_dx, self.nx) if axis == "x" else (self.y0, self.inv_dy, self.ny)
-        )
-        first = np.floor((lo - self.pad - origin) * inv).astype(np.intp)
-        last = np.floor((hi + self.pad - origin) * inv).astype(np.intp)
+    def _cell_range(
+        self, lo: NDArray[np.float64], hi: NDArray[np.float64], origin: float, count: int
+    ):
+        first = np.floor((lo - self.pad - origin) * self.inv_side).astype(np.int64)
+        last = np.floor((hi + self.pad - origin) * self.inv_side).astype(np.int64)
         return np.clip(first, 0, count - 1), np.clip(last, 0, count - 1)
 
-    def _build(self, bounds: NDArray[np.float64]) -> None:
-        n = len(self.geoms)
-        ix0, ix1 = self._cell_ranges(bounds[:, 0], bounds[:, 2], "x")
-        iy0, iy1 = self._cell_ranges(bounds[:, 1], bounds[:, 3], "y")
+    def _candidate_pairs(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(polygon, cell) for every cell under the bounding box of each polygon's parts."""
+        parts, owner = shapely.get_parts(self.geoms, return_index=True)
+        bounds = shapely.bounds(parts)
+        ix0, ix1 = self._cell_range(bounds[:, 0], bounds[:, 2], self.x0, self.nx)
+        iy0, iy1 = self._cell_range(bounds[:, 1], bounds[:, 3], self.y0, self.ny)
         widths = ix1 - ix0 + 1
         counts = widths * (iy1 - iy0 + 1)
-        starts = np.cumsum(counts) - counts
-        total = int(counts.sum())
-        pair_poly = np.repeat(np.arange(n, dtype=np.intp), counts)
+        part = np.repeat(np.arange(len(parts)), counts)
+        offset = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
+        cell = (iy0[part] + offset // widths[part]) * self.nx + ix0[part] + offset % widths[part]
+        poly = owner[part].astype(np.int64)
+        if len(parts) > len(self.geoms):  # a multipolygon's parts may share cells
+            unique = np.unique(poly * (self.nx * self.ny) + cell)
+            poly, cell = unique // (self.nx * self.ny), unique % (self.nx * self.ny)
+        return poly, cell
 
-        kept_cell: list[NDArray[np.intp]] = []
-        kept_poly: list[NDArray[np.intp]] = []
-        kept_covers: list[NDArray[np.bool_]] = []
-        for lo in range(0, total, _BUILD_CHUNK):
+    def _build(self) -> None:
+        pair_poly, pair_cell = self._candidate_pairs()
+        kept_cell, kept_poly, kept_covers = [], [], []
+        for lo in range(0, len(pair_poly), _BUILD_CHUNK):
             poly = pair_poly[lo : lo + _BUILD_CHUNK]
-            offset = np.arange(lo, lo + len(poly), dtype=np.intp) - starts[poly]
-            ix = ix0[poly] + offset % widths[poly]
-            iy = iy0[poly] + offset // widths[poly]
+            cell = pair_cell[lo : lo + _BUILD_CHUNK]
+            ix, iy = cell % self.nx, cell // self.nx
             boxes = shapely.box(
-                self.x0 + ix * self.dx - self.pad,
-                self.y0 + iy * self.dy - self.pad,
-                self.x0 + (ix + 1) * self.dx + self.pad,
-                self.y0 + (iy + 1) * self.dy + self.pad,
+                self.x0 + ix * self.side - self.pad,
+                self.y0 + iy * self.side - self.pad,
+                self.x0 + (ix + 1) * self.side + self.pad,
+                self.y0 + (iy + 1) * self.side + self.pad,
             )
             touches = shapely.intersects(self.geoms[poly], boxes)
-            poly, ix, iy, boxes = poly[touches], ix[touches], iy[touches], boxes[touches]
-            kept_cell.append(iy * self.nx + ix)
-            kept_poly.append(poly)
-            kept_covers.append(shapely.covers(self.geoms[poly], boxes))
-
+            kept_cell.append(cell[touches])
+            kept_poly.append(poly[touches])
+            kept_covers.append(shapely.covers(self.geoms[poly[touches]], boxes[touches]))
         cell = np.concatenate(kept_cell)
         poly = np.concatenate(kept_poly)
         covers = np.concatenate(kept_covers)
@@ -154,35 +172,47 @@ class PolygonIndex:
         keep = (covered_so_far - covers - base) == 0
         cell, poly, covers, group_start = cell[keep], poly[keep], covers[keep], group_start[keep]
 
-        cells = np.full(self.nx * self.ny, _EMPTY, dtype=np.int32)
-        # A cell whose first polygon covers it is answered without a test.
-        whole = group_start & covers
-        cells[cell[whole]] = poly[whole]
+        cells = cell[group_start]
+        codes = np.full(len(cells), _EMPTY, dtype=np.int32)
+        # A cell whose first polygon covers it is answered without a test (and kept only
+        # that polygon).
+        whole = (group_start & covers)[group_start]
+        codes[whole] = poly[group_start & covers]
 
-        # The rest: an ordered list of polygons to test, and the answer when none matches
-        # (the covering polygon that ended the list, or nothing).
-        boundary = ~whole  # a covered cell kept only its covering polygon
-        cell, poly, covers = cell[boundary], poly[boundary], covers[boundary]
-        starts_mask = np.ones(len(cell), dtype=bool)
-        starts_mask[1:] = cell[1:] != cell[:-1]
-        list_cells = cell[starts_mask]
-        list_of_pair = np.cumsum(starts_mask) - 1
-        fallback = np.full(len(list_cells), _EMPTY, dtype=np.intp)
+        # The other cells: the polygons to test, in order, and the answer when none matches.
+        tested = ~(group_start & covers)
+        cell, poly, covers = cell[tested], poly[tested], covers[tested]
+        starts = np.ones(len(cell), dtype=bool)
+        starts[1:] = cell[1:] != cell[:-1]
+        list_of_pair = np.cumsum(starts) - 1
+        n_lists = int(starts.sum())
+        fallback = np.full(n_lists, _EMPTY, dtype=np.intp)
         fallback[list_of_pair[covers]] = poly[covers]
-        tests = ~covers
-        test_poly = poly[tests]
-        test_counts = np.bincount(list_of_pair[tests], minlength=len(list_cells))
-        ptr = np.zeros(len(list_cells) + 1, dtype=np.intp)
+        test_counts = np.bincount(list_of_pair[~covers], minlength=n_lists)
+        ptr = np.zeros(n_lists + 1, dtype=np.intp)
         np.cumsum(test_counts, out=ptr[1:])
-        cells[list_cells] = -2 - np.arange(len(list_cells), dtype=np.int32)
-        self._finish(cells, ptr, test_poly, fallback)
+        codes[~whole] = -2 - np.arange(n_lists, dtype=np.int32)
+        self._store(cells, codes)
+        self._set_lists(ptr, poly[~covers].astype(np.intp), fallback)
 
-    def _finish(
-        self, cells: NDArray[np.int32], ptr: IntArray, test_poly: IntArray, fallback: IntArray
-    ) -> None:
-        self.cells, self.ptr, self.test_poly, self.fallback = cells, ptr, test_poly, fallback
-        # Plain Python containers for the single-point path, where numpy scalars are slow.
-        self._cells_list: Sequence[int] = cells.data  # type: ignore[assignment]
+    def _store(self, cells: NDArray[np.int64], codes: NDArray[np.int32]) -> None:
+        """Put the codes of the reached cells into blocks; unreached blocks cost one entry."""
+        self.bnx = (self.nx + _BLOCK - 1) >> _BLOCK_BITS
+        bny = (self.ny + _BLOCK - 1) >> _BLOCK_BITS
+        ix, iy = cells % self.nx, cells // self.nx
+        block_key = (iy >> _BLOCK_BITS) * self.bnx + (ix >> _BLOCK_BITS)
+        used, block_id = np.unique(block_key, return_inverse=True)
+        self.blocks = np.full(self.bnx * bny, -1, dtype=np.int32)
+        self.blocks[used] = np.arange(len(used), dtype=np.int32)
+        self.cells = np.full(len(used) << (2 * _BLOCK_BITS), _EMPTY, dtype=np.int32)
+        local = ((iy & (_BLOCK - 1)) << _BLOCK_BITS) + (ix & (_BLOCK - 1))
+        self.cells[(block_id.astype(np.int64) << (2 * _BLOCK_BITS)) + local] = codes
+        # Buffers for the single-point path: indexing them gives Python ints, fast.
+        self._blocks_view: Sequence[int] = self.blocks.data  # type: ignore[assignment]
+        self._cells_view: Sequence[int] = self.cells.data  # type: ignore[assignment]
+
+    def _set_lists(self, ptr: IntArray, test_poly: IntArray, fallback: IntArray) -> None:
+        self.ptr, self.test_poly, self.fallback = ptr, test_poly, fallback
         self._ptr: list[int] = ptr.tolist()
         self._test_poly: list[int] = test_poly.tolist()
         self._test_geom: list[BaseGeometry] = self.geoms[test_poly].tolist()
@@ -194,14 +224,17 @@ class PolygonIndex:
         """Position of the polygon that covers (x, y) by the tie rule, or -1."""
         # Written out for speed: this is the per-request path.
         if not (self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1):
+            return -1  # also NaN
+        ix = math.floor((x - self.x0) * self.inv_side)
+        iy = math.floor((y - self.y0) * self.inv_side)
+        block = self._blocks_view[(iy >> _BLOCK_BITS) * self.bnx + (ix >> _BLOCK_BITS)]
+        if block < 0:
             return -1
-        ix = math.floor((x - self.x0) * self.inv_dx)
-        iy = math.floor((y - self.y0) * self.inv_dy)
-        if ix >= self.nx:
-            ix = self.nx - 1
-        if iy >= self.ny:
-            iy = self.ny - 1
-        code = self._cells_list[iy * self.nx + ix]
+        code = self._cells_view[
+            (block << (2 * _BLOCK_BITS))
+            + ((iy & (_BLOCK - 1)) << _BLOCK_BITS)
+            + (ix & (_BLOCK - 1))
+        ]
         if code >= _EMPTY:
             return code
         k = -2 - code
@@ -216,12 +249,15 @@ class PolygonIndex:
         y = np.asarray(ys, dtype=np.float64).ravel()
         if x.shape != y.shape:
             raise ValueError("xs and ys must have the same length")
+        if self.cells.size == 0:
+            return np.full(len(x), _EMPTY, dtype=np.intp)
         inside = (x >= self.x0) & (x <= self.x1) & (y >= self.y0) & (y <= self.y1)
-        ix = np.floor((np.where(inside, x, self.x0) - self.x0) * self.inv_dx).astype(np.intp)
-        iy = np.floor((np.where(inside, y, self.y0) - self.y0) * self.inv_dy).astype(np.intp)
-        np.minimum(ix, self.nx - 1, out=ix)
-        np.minimum(iy, self.ny - 1, out=iy)
-        code = self.cells[iy * self.nx + ix].astype(np.intp)
+        ix = np.floor((np.where(inside, x, self.x0) - self.x0) * self.inv_side).astype(np.int64)
+        iy = np.floor((np.where(inside, y, self.y0) - self.y0) * self.inv_side).astype(np.int64)
+        block = self.blocks[(iy >> _BLOCK_BITS) * self.bnx + (ix >> _BLOCK_BITS)].astype(np.int64)
+        inside &= block >= 0
+        local = ((iy & (_BLOCK - 1)) << _BLOCK_BITS) + (ix & (_BLOCK - 1))
+        code = self.cells[(np.maximum(block, 0) << (2 * _BLOCK_BITS)) + local].astype(np.intp)
         code[~inside] = _EMPTY
         result = np.where(code >= _EMPTY, code, _EMPTY)
 
@@ -248,11 +284,12 @@ class PolygonIndex:
     @property
     def stats(self) -> dict[str, int]:
         """Lattice size and how many cells need a geometry test (for the benchmark)."""
+        reached = self.cells[self.cells != _EMPTY]
         return {
-            "cells": int(self.cells.size),
-            "covered_cells": int((self.cells >= 0).sum()),
-            "empty_cells": int((self.cells == _EMPTY).sum()),
-            "boundary_cells": int((self.cells < _EMPTY).sum()),
+            "lattice_cells": self.nx * self.ny,
+            "stored_cells": int(self.cells.size),
+            "covered_cells": int((reached >= 0).sum()),
+            "boundary_cells": int((reached < _EMPTY).sum()),
             "tests": int(self.test_poly.size),
         }
 

@@ -14,6 +14,7 @@ from io import StringIO
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
@@ -124,6 +125,25 @@ def test_batch_single_and_brute_force_agree_on_an_irregular_tiling(cells_per_pol
         assert many == single == reference
 
     check()
+
+
+def test_counties_far_apart_store_only_their_own_cells():
+    # Two boards of squares 100 degrees apart, and a grid with an exclave next to each.
+    near = [(f"1{i:03d}", g) for i, (_, g) in enumerate(unit_squares(10))]
+    far = [("2" + code[1:], shapely.affinity.translate(g, 100, 60)) for code, g in near]
+    exclave = shapely.MultiPolygon([shapely.box(10, 0, 11, 1), shapely.box(110, 60, 111, 61)])
+    index = GridIndex([*near, *far, ("0999", exclave)])
+    stats = index.polygons.stats
+    assert stats["stored_cells"] < stats["lattice_cells"] / 5
+    rng = np.random.default_rng(5)
+    board = np.round(rng.uniform(-1, 12, (2000, 2)) * 4) / 4  # many on edges and corners
+    xs = np.concatenate([board[:, 0], board[:, 0] + 100, [10.5, 110.5, 11.0, 110.0, 50.0]])
+    ys = np.concatenate([board[:, 1], board[:, 1] + 60, [0.5, 60.5, 0.5, 60.5, 30.0]])
+    many = index.locate_many(xs, ys).tolist()
+    assert many == [index.locate_index(x, y) for x, y in zip(xs, ys, strict=True)]
+    assert many == [index.reference(x, y) for x, y in zip(xs, ys, strict=True)]
+    assert [index.codes[p] for p in many[-5:-1]] == ["0999", "0999", "0999", "0999"]
+    assert many[-1] == -1  # between the boards
 
 
 def test_first_covering_is_a_plain_loop():
