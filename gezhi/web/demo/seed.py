@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -117,7 +118,10 @@ class DemoSeeder:
             plan = places.COUNTY_BY_CODE[code]
             county = Region.objects.filter(code=plan.code).first()
             if county is None:
-                self.log(f"{plan.name}（{plan.code}）：划分乡镇、村和网格…")
+                self.log(
+                    _("%(name)s（%(code)s）：划分乡镇、村和网格…")
+                    % {"name": plan.name, "code": plan.code}
+                )
                 county = self.county_tree(plan, actor=admin)
                 self.report.created_counties.append(plan.code)
             else:
@@ -288,11 +292,11 @@ class DemoSeeder:
         display_name: str,
         phone: str = "",
         is_staff: bool = False,
-    ) -> tuple[User, bool]:
+    ) -> User:
         """The account `username`, created with the demo password if missing."""
         user = User.objects.filter(username=username).first()
         if user is not None:
-            return user, False
+            return user
         # Created without a password, then given the demo password's hash computed once:
         # hashing it anew for hundreds of grid workers would take minutes.
         user = account_services.user_create(
@@ -307,7 +311,7 @@ class DemoSeeder:
         user.password_changed_at = self.now
         user.save(update_fields=["password", "password_changed_at"])
         self.report.users_created += 1
-        return user, True
+        return user
 
     def grant(self, *, actor, user: User, role: str, region=None, department=None) -> None:
         already = Membership.objects.current().filter(
@@ -346,12 +350,12 @@ class DemoSeeder:
                 reason="demo",
             )
             self.report.users_created += 1
-        security, _ = self.account(actor=admin, username="security", display_name="李安")
+        security = self.account(actor=admin, username="security", display_name="李安")
         self.grant(actor=admin, user=security, role=Role.SECURITY_ADMIN)
         self.grant(actor=security, user=admin, role=Role.SYSTEM_ADMIN)
-        auditor, _ = self.account(actor=security, username="auditor", display_name="赵审")
+        auditor = self.account(actor=security, username="auditor", display_name="赵审")
         self.grant(actor=security, user=auditor, role=Role.AUDITOR)
-        everywhere = "全部区域"
+        everywhere = _("全部区域")
         self.login(admin, Role.SYSTEM_ADMIN, everywhere)
         self.login(security, Role.SECURITY_ADMIN, everywhere)
         self.login(auditor, Role.AUDITOR, everywhere)
@@ -361,7 +365,7 @@ class DemoSeeder:
         """The county's manager, township managers, departments and staff, hotline agent,
         and a grid worker for every grid without one."""
         people = PeoplePool(plan, self.options.seed)
-        manager, _ = self.account(
+        manager = self.account(
             actor=security,
             username=f"{plan.slug}_manager",
             display_name=people.name(),
@@ -374,7 +378,7 @@ class DemoSeeder:
         with_manager = [t for t in plan.townships if plan.code + t.code in townships]
         for township_plan in with_manager[:TOWNSHIP_MANAGERS_PER_COUNTY]:
             township = townships[plan.code + township_plan.code]
-            user, _ = self.account(
+            user = self.account(
                 actor=security,
                 username=f"{plan.slug}_{township_plan.slug}",
                 display_name=people.name(),
@@ -387,7 +391,7 @@ class DemoSeeder:
             department = self.department(
                 actor=admin, code=f"{plan.code}-{suffix}", name=f"{plan.name}{name}", county=county
             )
-            user, _ = self.account(
+            user = self.account(
                 actor=security,
                 username=f"{plan.slug}_{slug}",
                 display_name=people.name(),
@@ -396,7 +400,7 @@ class DemoSeeder:
             self.grant(actor=security, user=user, role=Role.DEPARTMENT_STAFF, department=department)
             self.login(user, Role.DEPARTMENT_STAFF, department.name)
 
-        agent, _ = self.account(
+        agent = self.account(
             actor=security,
             username=f"{plan.slug}_hotline",
             display_name=people.name(),
@@ -430,7 +434,7 @@ class DemoSeeder:
         workers: dict[str, User] = {}
         for grid in grids:
             if grid.pk not in staffed:
-                workers[grid.code], _ = self.account(
+                workers[grid.code] = self.account(
                     actor=security,
                     username=f"gw{grid.code}",
                     display_name=people.name(),
@@ -475,7 +479,7 @@ class DemoSeeder:
     def citizen(self, *, security) -> None:
         """A resident's account, at the first seeded county."""
         county = Region.objects.filter(code__in=self.options.counties).order_by("code").first()
-        user, _ = self.account(actor=security, username="citizen", display_name="周群")
+        user = self.account(actor=security, username="citizen", display_name="周群")
         if county is not None:
             self.grant(actor=security, user=user, role=Role.CITIZEN, region=county)
         self.login(user, Role.CITIZEN, county.name if county else "")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from gezhi.regions.models import Region
 from gezhi.web.demo import places
@@ -85,13 +86,20 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
 
         if report.already_seeded:
-            self.stdout.write(self.style.SUCCESS("演示数据已存在，不再重复生成。"))
+            self.stdout.write(self.style.SUCCESS(_("演示数据已存在，不再重复生成。")))
         else:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"演示数据已生成：{len(report.created_counties)} 个县（区），"
-                    f"{report.regions_created} 个区域，{report.users_created} 个账号，"
-                    f"用时 {seconds:.1f} 秒。"
+                    _(
+                        "演示数据已生成：%(counties)d 个县（区），%(regions)d 个区域，"
+                        "%(users)d 个账号，用时 %(seconds).1f 秒。"
+                    )
+                    % {
+                        "counties": len(report.created_counties),
+                        "regions": report.regions_created,
+                        "users": report.users_created,
+                        "seconds": seconds,
+                    }
                 )
             )
         self.print_logins(report.logins, report.grid_worker_examples)
@@ -101,16 +109,17 @@ class Command(BaseCommand):
         call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
 
     def print_logins(self, logins: list[Login], examples: list[Login]) -> None:
-        rows = [("用户名", "密码", "角色", "姓名", "区域")]
+        rows = [(_("用户名"), _("密码"), _("角色"), _("姓名"), _("区域"))]
         rows += [(x.username, DEMO_PASSWORD, x.role, x.display_name, x.where) for x in logins]
         rows += [(x.username, DEMO_PASSWORD, x.role, x.display_name, x.where) for x in examples]
         self.stdout.write("")
-        self.stdout.write("演示账号（密码相同）：")
+        self.stdout.write(_("演示账号（密码相同）："))
         lines = table(rows)
         self.stdout.write(self.style.MIGRATE_HEADING(lines[0]))
         for line in lines[1:]:
             self.stdout.write(line)
         self.stdout.write(
-            "每个网格都有一名网格员，用户名为 gw 加网格代码（如 gw320612001001001），密码同上。"
+            _("每个网格都有一名网格员，用户名为 gw 加网格代码（如 %(example)s），密码同上。")
+            % {"example": examples[0].username if examples else "gw320612001001001"}
         )
-        self.stdout.write("已存在的账号保留原有密码。")
+        self.stdout.write(_("已存在的账号保留原有密码。"))
