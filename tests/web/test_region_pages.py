@@ -6,10 +6,13 @@ import json
 import math
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gezhi.regions.models import GridAssignment, Region
+from gezhi.regions.services import grid_assign_worker
 from tests.conftest import make_region, make_user
 
 
@@ -270,3 +273,20 @@ def test_base_map_tiles_come_from_the_setting(world, settings):
     settings.GEZHI_TILE_URL = "https://tiles.county.example/{z}/{x}/{y}.png"
     html = client.get(f"/regions/{world.county.code}/").content.decode()
     assert 'data-tile-url="https://tiles.county.example/{z}/{x}/{y}.png"' in html
+
+
+def _queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+def test_pages_cost_the_same_queries_for_few_or_many_rows(world):
+    client = client_for(world.township_manager)
+    village_url = f"/regions/{world.village_a.code}/"
+    few = (_queries(client, village_url), _queries(client, "/regions/", {"q": "金东"}))
+    for n in range(3, 13):
+        grid = make_region(f"320612001001{n:03d}", f"金东{n}网格", "grid", world.village_a)
+        grid_assign_worker(actor=None, grid=grid, worker=make_user(f"gw{n}"))
+    many = (_queries(client, village_url), _queries(client, "/regions/", {"q": "金东"}))
+    assert many == few
