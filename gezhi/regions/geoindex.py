@@ -469,11 +469,16 @@ def _shared_index(key: tuple[int, dt.date]) -> LocateIndex:
 class _ShareOnCommit:
     """Commit hook: the transaction that built `index` committed, so others may use it."""
 
-    def __init__(self, index: LocateIndex):
+    def __init__(self, index: LocateIndex, connection: Any):
         self.index = index
+        self.connection = connection
 
     def __call__(self) -> None:
         global _shared
+        # Django runs hooks after the outermost block has committed; a hook run while a block
+        # is still open (tests executing captured hooks) is no commit, and shares nothing.
+        if self.connection.in_atomic_block:
+            return
         with _lock:
             if _shared is None or _shared.key <= self.index.key:
                 _shared = self.index
@@ -496,7 +501,7 @@ def _index_in_transaction(connection: Any, key: tuple[int, dt.date]) -> LocateIn
         if pending and index.key == key:
             return index
     index = build_index(version=key[0], day=key[1])
-    hook = _ShareOnCommit(index)
+    hook = _ShareOnCommit(index, connection)
     connection.on_commit(hook)
     _local.kept = (index, hook)
     return index

@@ -23,11 +23,13 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from gezhi.lib.geo import wgs84_to_bd09, wgs84_to_gcj02
+from gezhi.regions import geoindex
 from gezhi.regions.geoindex import (
     GridIndex,
     PolygonIndex,
     build_index,
     first_covering,
+    forget_index,
     get_index,
     locate_point,
 )
@@ -265,6 +267,50 @@ def test_an_index_built_in_a_rolled_back_transaction_is_not_reused(world):
     assert BoundaryVersion.objects.get(pk=1).version == version + 1
     assert locate_point(120.22, 32.2).grid.code == A
     assert locate_point(120.27, 32.2).grid is None
+
+
+@pytest.fixture
+def fresh_index():
+    """No process index before or after: these tests commit, and the flush resets the counter."""
+    forget_index()
+    yield
+    forget_index()
+
+
+def small_tree() -> Region:
+    county = make_region("320612", "通州区", "county", None, square(120.0, 32.0, 121.0, 33.0))
+    township = make_region("320612001", "金沙街道", "township", county, square(120, 32, 121, 33))
+    village = make_region("320612001001", "金东社区", "village", township, square(120, 32, 121, 33))
+    return make_region(A, "金东一网格", "grid", village, square(120.0, 32.0, 120.5, 32.5))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_changes_share_their_index_and_rolled_back_ones_do_not(fresh_index):
+    grid = small_tree()
+    index = get_index()  # outside any transaction: the process's index
+    assert geoindex._shared is index and index.grids.locate(120.4, 32.4) == A
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        region_update(actor=None, region=grid, boundary=square(120.0, 32.0, 120.3, 32.3))
+        inside = get_index()
+        assert inside is not index and inside.grids.locate(120.4, 32.4) is None
+        raise RuntimeError("roll back")
+    assert geoindex._shared is index
+    assert get_index() is index  # the rolled back version number was never committed
+
+    with transaction.atomic():
+        region_update(actor=None, region=grid, boundary=square(120.0, 32.0, 120.3, 32.3))
+        inside = get_index()
+    assert geoindex._shared is inside  # shared once committed
+    assert get_index() is inside and locate_point(120.4, 32.4).grid is None
+
+
+def test_hooks_run_inside_a_test_transaction_share_nothing(
+    world, fresh_index, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as hooks:
+        get_index()
+    assert hooks and geoindex._shared is None
 
 
 def test_a_grid_retired_from_tomorrow_leaves_tomorrows_index(world):
