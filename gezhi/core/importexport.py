@@ -19,6 +19,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 EXPORT_FORMATS = ("csv", "geojson", "xlsx")
+EXTRA_CELLS = "…"  # key of the cells a row has beyond its header (see read_table)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def read_table(path: Path, aliases: dict[str, str] | None = None) -> tuple[list[
 
     Header names are stripped and lower-cased, then mapped through `aliases` (so a Chinese
     header such as 代码 can stand for `code`). Empty rows are skipped; row numbers are those
-    a spreadsheet shows, the header being row 1.
+    a spreadsheet shows, the header being row 1. Cells beyond the header are kept, joined,
+    under EXTRA_CELLS: they usually mean an unquoted comma, and the importer must say so.
     """
     aliases = aliases or {}
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -159,7 +161,10 @@ def read_table(path: Path, aliases: dict[str, str] | None = None) -> tuple[list[
         if not any(row):
             continue
         cells = list(row) + [""] * (len(header) - len(row))
-        rows.append((number, dict(zip(header, cells, strict=False))))
+        values = dict(zip(header, cells, strict=False))
+        if any(cells[len(header) :]):
+            values[EXTRA_CELLS] = ",".join(cells[len(header) :])
+        rows.append((number, values))
     return header, rows
 
 

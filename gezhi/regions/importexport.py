@@ -31,6 +31,7 @@ from shapely.geometry import shape
 from gezhi.core.audit import audit_record
 from gezhi.core.errors import DomainError, InvalidInput, NotFound
 from gezhi.core.importexport import (
+    EXTRA_CELLS,
     FileError,
     ImportResult,
     RowError,
@@ -195,6 +196,11 @@ def _normalise(row: Row, errors: list[RowError]) -> bool:
     """Tidy a row's values and check what needs no other row; False if the row is wrong."""
     before = len(errors)
     values = row.values
+    if extra := values.pop(EXTRA_CELLS, ""):
+        message = _("本行比表头多出几列（{extra}）；名称中若有逗号，请用双引号括起整个名称").format(
+            extra=extra
+        )
+        errors.append(RowError(row.number, "", extra, message))
     for column in (*COLUMNS, *OPTIONAL_COLUMNS):
         values[column] = (values.get(column) or "").strip()
     values["level"] = LEVEL_ALIASES.get(values["level"], values["level"]).lower()

@@ -316,6 +316,16 @@ def test_rows_under_a_wrong_row_are_reported_too(db, tmp_path):
     assert "第 4 行 [parent_code=320612001]: 上级 320612001（第 3 行）有错误，本行不能导入" in err
 
 
+def test_a_row_longer_than_the_header_is_reported(db, tmp_path):
+    path = write(tmp_path, HEADER + "320612,通州区,,county\n320612001,金沙,街道,320612,township\n")
+
+    status, _out, err = run("import", "regions", str(path))
+
+    assert status == 1
+    assert "第 3 行: 本行比表头多出几列（township）" in err
+    assert Region.objects.count() == 0
+
+
 def test_a_loop_of_parents_is_reported(db, tmp_path):
     path = write(
         tmp_path,
