@@ -5,14 +5,18 @@ The tie rule: a point belongs to the grid whose closed boundary covers it; when 
 the one with the smallest code. A point in no grid is answered with the lowest (deepest)
 non-grid region whose boundary covers it, ties again to the smallest code.
 
-The index is a uniform lattice of cells over the polygons' extent. For every cell we know
-either the polygon that wins everywhere in it (answered with no geometry test), that no
-polygon touches it, or the short ordered list of polygons to test with prepared geometries.
+The index is a uniform lattice of cells, stored in blocks only where polygons are. For every
+cell we know either the polygon that wins everywhere in it (answered with no geometry test),
+that no polygon touches it, or the short ordered list of polygons to test with prepared
+geometries.
 `PolygonIndex` is that structure for any ordered list of polygons; `GridIndex` orders grids by
 code; `LocateIndex` holds both the grid and the region index built from the database, with
 the boundary version it was built from. `get_index()` hands out the process's index and
 rebuilds it when `BoundaryVersion` has moved (or the day has changed, since grids start and
 retire by date), so a redraw in any process is seen by every process on its next call.
+
+Django models are imported inside the functions that read the database, so `GridIndex` also
+runs where Django is not set up (`bench/route.py`). See docs/locate.md.
 """
 
 from __future__ import annotations
