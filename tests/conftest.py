@@ -44,6 +44,12 @@ def make_region(code, name, level, parent=None, boundary=None) -> Region:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """A real hasher, only a cheap one: the cast logs in hundreds of times across the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     county: Region
