@@ -221,7 +221,7 @@ def membership_end(
     """End a membership (it stays as history); the user loses the role from `at` (now)."""
     scope = account_manager_scope(actor)
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("user", "region", "department__region")
         .get(pk=membership.pk)
     )
