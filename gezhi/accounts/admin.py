@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from rest_framework.authtoken.models import TokenProxy
 
 from gezhi.accounts.admin_base import AuditedAdmin, RoleAdmin, domain_error_message
 from gezhi.accounts.models import Membership, User
@@ -39,6 +40,8 @@ from gezhi.core.errors import DomainError
 admin.site.login_form = AdminLoginForm
 # Roles come from memberships; Django's groups would be a second, unscoped permission system.
 admin.site.unregister(Group)
+# Token keys are credentials: `gezhi token USERNAME` hands them out, the admin never shows them.
+admin.site.unregister(TokenProxy)
 
 
 def _adopt(obj, saved) -> None:

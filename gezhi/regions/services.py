@@ -130,7 +130,7 @@ def region_snapshot(region: Region) -> dict:
         "code": region.code,
         "name": region.name,
         "level": region.level,
-        "parent": region.parent.code if region.parent_id else None,
+        "parent": region.parent.code if region.parent else None,
         "has_boundary": region.boundary is not None,
         "area_km2": round(region.area_km2, 6) if region.area_km2 is not None else None,
         "valid_from": region.valid_from,

@@ -558,3 +558,11 @@ def test_every_admin_page_renders(world, root, security_admin, who):
         if model in samples:
             url = f"{base}{samples[model].pk}/change/"
             assert client.get(url).status_code in (200, 302, 403), url
+
+
+def test_the_admin_never_shows_api_token_keys():
+    from django.contrib import admin
+    from rest_framework.authtoken.models import Token, TokenProxy
+
+    assert TokenProxy not in admin.site._registry
+    assert Token not in admin.site._registry

@@ -350,10 +350,14 @@ class DemoSeeder:
                 reason="demo",
             )
             self.report.users_created += 1
-        security = self.account(actor=admin, username="security", display_name="李安")
+        security = self.account(
+            actor=admin, username="security", display_name="李安", is_staff=True
+        )
         self.grant(actor=admin, user=security, role=Role.SECURITY_ADMIN)
         self.grant(actor=security, user=admin, role=Role.SYSTEM_ADMIN)
-        auditor = self.account(actor=security, username="auditor", display_name="赵审")
+        auditor = self.account(
+            actor=security, username="auditor", display_name="赵审", is_staff=True
+        )
         self.grant(actor=security, user=auditor, role=Role.AUDITOR)
         everywhere = _("全部区域")
         self.login(admin, Role.SYSTEM_ADMIN, everywhere)
