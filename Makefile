@@ -39,7 +39,7 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy gezhi/lib gezhi/*/services.py
+	$(BIN)/mypy gezhi/lib gezhi/*/services.py gezhi/*/services/
 
 format: setup
 	$(BIN)/ruff format .
