@@ -19,7 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework.authtoken.models import TokenProxy
 
-from gezhi.accounts.admin_base import AuditedAdmin, RoleAdmin, domain_error_message
+from gezhi.accounts.admin_base import (
+    AuditedAdmin,
+    ReadOnlyInline,
+    RoleAdmin,
+    adopt,
+    domain_error_message,
+    with_actor,
+)
 from gezhi.accounts.models import Membership, User
 from gezhi.accounts.roles import Action
 from gezhi.accounts.scoping import Scope, user_scope
@@ -42,13 +49,6 @@ admin.site.login_form = AdminLoginForm
 admin.site.unregister(Group)
 # Token keys are credentials: `gezhi token USERNAME` hands them out, the admin never shows them.
 admin.site.unregister(TokenProxy)
-
-
-def _adopt(obj, saved) -> None:
-    """Make the admin's unsaved `obj` stand for the row a service just saved."""
-    obj.pk = saved.pk
-    obj._state.adding = False
-    obj._state.db = saved._state.db
 
 
 class MembershipGrantForm(forms.ModelForm):
@@ -79,34 +79,16 @@ class MembershipGrantForm(forms.ModelForm):
         return cleaned
 
 
-def _with_actor(form_class, request):
-    return type(form_class.__name__, (form_class,), {"actor": request.user})
-
-
-class CurrentMembershipInline(admin.TabularInline):
+class CurrentMembershipInline(ReadOnlyInline):
     """The account's memberships, past and present, read-only (end one from 任职)."""
 
     model = Membership
     fk_name = "user"
     fields = ["role", "region", "department", "valid_from", "valid_to"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["-valid_from"]
     verbose_name = _("任职")
     verbose_name_plural = _("任职（现有与历史）")
-
-    def has_view_permission(self, request, obj=None):
-        return True  # the user page itself is already limited by scope
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NewMembershipInline(admin.TabularInline):
@@ -126,7 +108,7 @@ class NewMembershipInline(admin.TabularInline):
         return super().get_queryset(request).none()
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs["form"] = _with_actor(self.form, request)
+        kwargs["form"] = with_actor(self.form, request)
         return super().get_formset(request, obj, **kwargs)
 
     def has_view_permission(self, request, obj=None):
@@ -289,7 +271,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             phone=obj.phone,
             is_staff=obj.is_staff,
         )
-        _adopt(obj, user)
+        adopt(obj, user)
 
     def save_related(self, request, form, formsets, change):
         if change:
@@ -396,7 +378,7 @@ class MembershipAdmin(RoleAdmin):
         return memberships_in_scope(scope).filter(pk=obj.pk).exists()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        return _with_actor(super().get_form(request, obj, change=change, **kwargs), request)
+        return with_actor(super().get_form(request, obj, change=change, **kwargs), request)
 
     def has_manage_permission(self, request):
         return not self.scope(request, Action.USER_MANAGE).empty
@@ -410,7 +392,7 @@ class MembershipAdmin(RoleAdmin):
             department=obj.department,
             valid_from=obj.valid_from,
         )
-        _adopt(obj, membership)
+        adopt(obj, membership)
 
     @admin.action(description=_("结束所选任职"), permissions=["manage"])
     def end(self, request, queryset):

@@ -106,3 +106,34 @@ class AuditedAdmin(RoleAdmin):
 def domain_error_message(exc) -> str:
     """The message of a DomainError or a Django PermissionDenied, for admin messages."""
     return getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows of a page the operator may already see, and never writes."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return True  # the page holding the inline is already limited by scope
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's unsaved `obj` stand for the row a service just saved."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def with_actor(form_class, request):
+    """The form class with the acting user attached, for forms whose checks call services."""
+    return type(form_class.__name__, (form_class,), {"actor": request.user})

@@ -13,7 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from gezhi.accounts.admin_base import RoleAdmin, domain_error_message
+from gezhi.accounts.admin_base import (
+    ReadOnlyInline,
+    RoleAdmin,
+    adopt,
+    domain_error_message,
+    with_actor,
+)
 from gezhi.accounts.roles import Action
 from gezhi.accounts.scoping import Scope, user_scope
 from gezhi.core.errors import DomainError
@@ -27,13 +33,6 @@ from gezhi.regions.services import (
     region_update,
     validate_region,
 )
-
-
-def _adopt(obj, saved) -> None:
-    """Make the admin's unsaved `obj` stand for the row a service just saved."""
-    obj.pk = saved.pk
-    obj._state.adding = False
-    obj._state.db = saved._state.db
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -87,32 +86,14 @@ class RegionForm(forms.ModelForm):
         return cleaned
 
 
-def _with_actor(form_class, request):
-    return type(form_class.__name__, (form_class,), {"actor": request.user})
-
-
-class ChildInline(admin.TabularInline):
+class ChildInline(ReadOnlyInline):
     model = Region
     fk_name = "parent"
     fields = ["code", "name", "level", "valid_from", "valid_to"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name = _("下级区域")
     verbose_name_plural = _("下级区域")
-
-    def has_view_permission(self, request, obj=None):
-        return True  # the parent page is already limited by scope; children lie inside it
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Region)
@@ -139,7 +120,7 @@ class RegionAdmin(RoleAdmin):
         return scope.covers(obj.path)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        return _with_actor(super().get_form(request, obj, change=change, **kwargs), request)
+        return with_actor(super().get_form(request, obj, change=change, **kwargs), request)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -180,7 +161,7 @@ class RegionAdmin(RoleAdmin):
                 boundary=obj.boundary,
                 valid_from=obj.valid_from,
             )
-            _adopt(obj, region)
+            adopt(obj, region)
             return
         changes = {}
         if "name" in form.changed_data:
@@ -250,7 +231,7 @@ class DepartmentAdmin(RoleAdmin):
             )
             if not obj.is_active:
                 department_update(actor=request.user, department=department, is_active=False)
-            _adopt(obj, department)
+            adopt(obj, department)
             return
         department_update(
             actor=request.user,
@@ -325,7 +306,7 @@ class GridAssignmentAdmin(RoleAdmin):
             is_primary=obj.is_primary,
             started_at=obj.started_at,
         )
-        _adopt(obj, assignment)
+        adopt(obj, assignment)
 
     @admin.action(description=_("结束所选网格员任职"), permissions=["assign"])
     def release(self, request, queryset):
@@ -347,29 +328,15 @@ class GridAssignmentAdmin(RoleAdmin):
             )
 
 
-class RedrawLinkInline(admin.TabularInline):
+class RedrawLinkInline(ReadOnlyInline):
     model = RedrawLink
     fields = ["old", "new", "overlap_share"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return True  # shown only on a redraw page the operator may already see
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Redraw)
 class RedrawAdmin(RoleAdmin):
-    """Redraws, read-only: they are made by `redraw_grids` (API or command), never edited."""
+    """Redraws, read-only: they are made by `redraw_grids` (API), never edited."""
 
     view_action = Action.REGION_VIEW
     list_display = ("id", "kind", "effective_on", "actor", "created_at")
