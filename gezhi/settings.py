@@ -209,7 +209,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gezhi API",
-    "DESCRIPTION": "格治 网格化社会治理平台 REST API",
+    "DESCRIPTION": _("格治 网格化社会治理平台 REST API"),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

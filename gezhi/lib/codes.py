@@ -1,7 +1,8 @@
 """Chinese codes: division and grid codes (GB/T 2260, statistical codes, CJ/T 213),
 resident identity numbers (GB 11643) and unified social credit codes (GB 32100).
 
-Framework-free: every check returns a message in Chinese for the user, or None when valid.
+Framework-free: every check returns a message for the user, or None when valid. Messages are
+written in Chinese and translated through Django when it is set up.
 """
 
 from __future__ import annotations
@@ -9,6 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+
+
+def _(message: str) -> str:
+    """`message` in the active language when Django is configured; as written otherwise."""
+    try:
+        from django.conf import settings
+        from django.utils.translation import gettext
+    except ImportError:
+        return message
+    return gettext(message) if settings.configured else message
+
 
 # Number of digits of a code at each level of the region tree.
 LEVEL_DIGITS: dict[str, int] = {
@@ -20,6 +32,8 @@ LEVEL_DIGITS: dict[str, int] = {
     "area": 15,
     "grid": 15,
 }
+# The labels of regions.choices.Level (so the catalog translates them); also the level names
+# that spreadsheets may use.
 LEVEL_NAMES_ZH = {
     "province": "省",
     "city": "市",
@@ -40,26 +54,37 @@ def region_code_error(code: str, level: str) -> str | None:
     320612401598 (a farm's "virtual living area") are valid.
     """
     if level not in LEVEL_DIGITS:
-        return f"未知层级 {level!r}，应为 {', '.join(LEVEL_DIGITS)} 之一"
+        return _("未知层级 %(level)r，应为 %(levels)s 之一") % {
+            "level": level,
+            "levels": ", ".join(LEVEL_DIGITS),
+        }
     digits = LEVEL_DIGITS[level]
     if not re.fullmatch(r"\d+", code or ""):
-        return f"代码 {code!r} 只能包含数字"
+        return _("代码 %(code)r 只能包含数字") % {"code": code}
     if len(code) != digits:
-        return f"{LEVEL_NAMES_ZH[level]}代码应为 {digits} 位数字，{code!r} 是 {len(code)} 位"
+        return _("%(level)s代码应为 %(digits)d 位数字，%(code)r 是 %(length)d 位") % {
+            "level": _(LEVEL_NAMES_ZH[level]),
+            "digits": digits,
+            "code": code,
+            "length": len(code),
+        }
     if code[:2] in ("00",):
-        return f"代码 {code} 的省级部分不能为 00"
+        return _("代码 %(code)s 的省级部分不能为 00") % {"code": code}
     if level == "province" and code[2:] != "0000":
-        return f"省级代码应以 0000 结尾：{code}"
+        return _("省级代码应以 0000 结尾：%(code)s") % {"code": code}
     if level == "city" and (code[2:4] == "00" or code[4:] != "00"):
-        return f"市级代码应为 XXXX00 且市级部分不为 00：{code}"
+        return _("市级代码应为 XXXX00 且市级部分不为 00：%(code)s") % {"code": code}
     if level == "county" and code[4:] == "00":
-        return f"县级代码的县级部分不能为 00：{code}"
+        return _("县级代码的县级部分不能为 00：%(code)s") % {"code": code}
     if level in ("township",) and code[6:] == "000":
-        return f"乡镇代码的后三位不能为 000：{code}"
+        return _("乡镇代码的后三位不能为 000：%(code)s") % {"code": code}
     if level == "village" and code[9:] == "000":
-        return f"村（社区）代码的后三位不能为 000：{code}"
+        return _("村（社区）代码的后三位不能为 000：%(code)s") % {"code": code}
     if level in ("area", "grid") and code[12:] == "000":
-        return f"{LEVEL_NAMES_ZH[level]}序号不能为 000：{code}"
+        return _("%(level)s序号不能为 000：%(code)s") % {
+            "level": _(LEVEL_NAMES_ZH[level]),
+            "code": code,
+        }
     return None
 
 
@@ -78,7 +103,11 @@ def child_code_error(code: str, parent_code: str, parent_level: str) -> str | No
     """Why `code` does not sit under its parent's code, or None."""
     prefix = code_prefix_for_child(parent_code, parent_level)
     if not code.startswith(prefix):
-        return f"代码 {code} 不在上级代码 {parent_code} 之下（应以 {prefix} 开头）"
+        return _("代码 %(code)s 不在上级代码 %(parent)s 之下（应以 %(prefix)s 开头）") % {
+            "code": code,
+            "parent": parent_code,
+            "prefix": prefix,
+        }
     return None
 
 
@@ -108,21 +137,26 @@ def parse_id_number(value: object, *, today: dt.date | None = None) -> IdNumber:
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(
-            "身份证号以数字形式存储，Excel 已截断为 15 位有效数字；请将该列设为文本后重新填写"
+            _("身份证号以数字形式存储，Excel 已截断为 15 位有效数字；请将该列设为文本后重新填写")
         )
     text = str(value or "").strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", text):
-        raise ValueError(f"身份证号应为 18 位（前 17 位数字，末位数字或 X）：{text!r}")
+        raise ValueError(
+            _("身份证号应为 18 位（前 17 位数字，末位数字或 X）：%(text)r") % {"text": text}
+        )
     try:
         birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise ValueError(f"身份证号中的出生日期 {text[6:14]} 不存在") from None
+        raise ValueError(_("身份证号中的出生日期 %(date)s 不存在") % {"date": text[6:14]}) from None
     today = today or dt.date.today()
     if birth > today or birth.year < 1880:
-        raise ValueError(f"身份证号中的出生日期 {birth.isoformat()} 不合理")
+        raise ValueError(_("身份证号中的出生日期 %(date)s 不合理") % {"date": birth.isoformat()})
     expected = id_check_char(text[:17])
     if text[17] != expected:
-        raise ValueError(f"身份证号校验位错误：应为 {expected}，实为 {text[17]}")
+        raise ValueError(
+            _("身份证号校验位错误：应为 %(expected)s，实为 %(actual)s")
+            % {"expected": expected, "actual": text[17]}
+        )
     sex = "male" if int(text[16]) % 2 == 1 else "female"
     return IdNumber(text, text[:6], birth, sex)
 
@@ -142,17 +176,25 @@ def credit_code_error(value: str) -> str | None:
     """Why `value` is not a valid unified social credit code, or None."""
     text = (value or "").strip().upper()
     if len(text) != 18:
-        return f"统一社会信用代码应为 18 位：{text!r} 是 {len(text)} 位"
+        return _("统一社会信用代码应为 18 位：%(text)r 是 %(length)d 位") % {
+            "text": text,
+            "length": len(text),
+        }
     bad = sorted({c for c in text if c not in CREDIT_CHARS})
     if bad:
-        return f"统一社会信用代码含有不允许的字符 {''.join(bad)}（不使用 I、O、Z、S、V）"
+        return _("统一社会信用代码含有不允许的字符 %(chars)s（不使用 I、O、Z、S、V）") % {
+            "chars": "".join(bad)
+        }
     expected = credit_check_char(text[:17])
     if text[17] != expected:
-        return f"统一社会信用代码校验位错误：应为 {expected}，实为 {text[17]}"
+        return _("统一社会信用代码校验位错误：应为 %(expected)s，实为 %(actual)s") % {
+            "expected": expected,
+            "actual": text[17],
+        }
     return None
 
 
 def mobile_error(value: str) -> str | None:
     if not re.fullmatch(r"1\d{10}", (value or "").strip()):
-        return f"手机号应为以 1 开头的 11 位数字：{value!r}"
+        return _("手机号应为以 1 开头的 11 位数字：%(value)r") % {"value": value}
     return None

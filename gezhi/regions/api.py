@@ -6,6 +6,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -42,10 +43,12 @@ from gezhi.regions.services import (
 
 class RegionFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=Level.choices)
-    parent = django_filters.CharFilter(field_name="parent__code", label="上级代码")
-    within = django_filters.CharFilter(method="filter_within", label="位于该代码的区域之下")
-    q = django_filters.CharFilter(method="filter_q", label="名称或代码")
-    active = django_filters.BooleanFilter(method="filter_active", label="现行有效")
+    parent = django_filters.CharFilter(field_name="parent__code", label=gettext_lazy("上级代码"))
+    within = django_filters.CharFilter(
+        method="filter_within", label=gettext_lazy("位于该代码的区域之下")
+    )
+    q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("名称或代码"))
+    active = django_filters.BooleanFilter(method="filter_active", label=gettext_lazy("现行有效"))
 
     class Meta:
         model = Region
@@ -80,7 +83,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         region = self.get_queryset().filter(code=self.kwargs["code"]).first()
         if region is None:
-            raise NotFound(f"区域 {self.kwargs['code']} 不存在")
+            raise NotFound(_("区域 %(code)s 不存在") % {"code": self.kwargs["code"]})
         return region
 
     @extend_schema(methods=["GET"], responses=GridAssignmentSerializer(many=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -29,15 +30,19 @@ class LocatedRegionSerializer(serializers.Serializer):
 
 
 class LocateResultSerializer(serializers.Serializer):
-    lng = serializers.FloatField(help_text="请求中的经度")
-    lat = serializers.FloatField(help_text="请求中的纬度")
+    lng = serializers.FloatField(help_text=gettext_lazy("请求中的经度"))
+    lat = serializers.FloatField(help_text=gettext_lazy("请求中的纬度"))
     crs = serializers.ChoiceField(choices=[c.value for c in Crs])
-    lng_wgs84 = serializers.FloatField(help_text="换算为 WGS-84 后的经度")
-    lat_wgs84 = serializers.FloatField(help_text="换算为 WGS-84 后的纬度")
-    grid = LocatedRegionSerializer(allow_null=True, help_text="所在网格；不在任何网格内时为 null")
-    path = LocatedRegionSerializer(many=True, help_text="从根区域到网格（或到 containing）的路径")
+    lng_wgs84 = serializers.FloatField(help_text=gettext_lazy("换算为 WGS-84 后的经度"))
+    lat_wgs84 = serializers.FloatField(help_text=gettext_lazy("换算为 WGS-84 后的纬度"))
+    grid = LocatedRegionSerializer(
+        allow_null=True, help_text=gettext_lazy("所在网格；不在任何网格内时为 null")
+    )
+    path = LocatedRegionSerializer(
+        many=True, help_text=gettext_lazy("从根区域到网格（或到 containing）的路径")
+    )
     containing = LocatedRegionSerializer(
-        allow_null=True, help_text="不在任何网格内时，包含该点的最低一级区域"
+        allow_null=True, help_text=gettext_lazy("不在任何网格内时，包含该点的最低一级区域")
     )
 
 
@@ -67,14 +72,20 @@ class LocateView(APIView):
     @extend_schema(
         operation_id="regions_locate",
         parameters=[
-            OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True, description="经度"),
-            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="纬度"),
+            OpenApiParameter(
+                "lng", OpenApiTypes.DOUBLE, required=True, description=gettext_lazy("经度")
+            ),
+            OpenApiParameter(
+                "lat", OpenApiTypes.DOUBLE, required=True, description=gettext_lazy("纬度")
+            ),
             OpenApiParameter(
                 "crs",
                 OpenApiTypes.STR,
                 enum=[c.value for c in Crs],
                 default=Crs.WGS84.value,
-                description="坐标系：wgs84（GPS）、gcj02（高德、腾讯、微信）、bd09（百度）",
+                description=gettext_lazy(
+                    "坐标系：wgs84（GPS）、gcj02（高德、腾讯、微信）、bd09（百度）"
+                ),
             ),
         ],
         responses=LocateResultSerializer,

@@ -546,7 +546,8 @@ def parse_crs(value: str | None) -> Crs:
     try:
         return Crs((value or Crs.WGS84).strip().lower())
     except ValueError:
-        choices = "、".join(c.value for c in Crs)
+        # Translators: the separator between the items of a list.
+        choices = _("、").join(c.value for c in Crs)
         raise InvalidInput(
             _("不支持的坐标系 {value}，可选：{choices}").format(value=value, choices=choices),
             field="crs",

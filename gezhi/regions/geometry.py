@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -36,26 +37,29 @@ def parse_boundary(value: Any, *, field: str = "boundary") -> BaseGeometry:
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
     if not isinstance(value, dict) or "type" not in value:
-        raise InvalidInput("边界不是 GeoJSON 几何对象", field=field)
+        raise InvalidInput(_("边界不是 GeoJSON 几何对象"), field=field)
     if value["type"] not in ("Polygon", "MultiPolygon"):
-        raise InvalidInput(f"边界须为 Polygon 或 MultiPolygon，而不是 {value['type']}", field=field)
+        raise InvalidInput(
+            _("边界须为 Polygon 或 MultiPolygon，而不是 %(type)s") % {"type": value["type"]},
+            field=field,
+        )
     try:
         geom = shape(value)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        raise InvalidInput(f"边界坐标格式错误：{exc}", field=field) from None
+        raise InvalidInput(_("边界坐标格式错误：%(error)s") % {"error": exc}, field=field) from None
     if geom.is_empty:
-        raise InvalidInput("边界为空", field=field)
+        raise InvalidInput(_("边界为空"), field=field)
     min_x, min_y, max_x, max_y = geom.bounds
     if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
         raise InvalidInput(
-            "边界坐标超出 WGS-84 范围（经度 -180~180，纬度 -90~90），是否把经纬度写反了？",
+            _("边界坐标超出 WGS-84 范围（经度 -180~180，纬度 -90~90），是否把经纬度写反了？"),
             field=field,
         )
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
-        raise InvalidInput(f"边界不是有效的面：{reason}", field=field)
+        raise InvalidInput(_("边界不是有效的面：%(reason)s") % {"reason": reason}, field=field)
     if geom.area == 0:
-        raise InvalidInput("边界面积为零", field=field)
+        raise InvalidInput(_("边界面积为零"), field=field)
     return geom
 
 
@@ -105,6 +109,7 @@ def check_inside(child: BaseGeometry, parent: BaseGeometry, tolerance_m: float) 
         return 0.0
     overshoot_km2 = area_km2(outside)
     raise InvalidInput(
-        f"边界超出上级区域的边界（超出约 {overshoot_km2 * 1e6:.0f} 平方米，容差 {tolerance_m:g} 米）",
+        _("边界超出上级区域的边界（超出约 %(area).0f 平方米，容差 %(tolerance)g 米）")
+        % {"area": overshoot_km2 * 1e6, "tolerance": tolerance_m},
         field="boundary",
     )

@@ -305,7 +305,8 @@ def check_rows(rows: list[Row]) -> Plan:
         if len(same) == 1:
             in_file[code] = same[0]
             continue
-        numbers = "、".join(str(row.number) for row in same)
+        # Translators: the separator between the items of a list.
+        numbers = _("、").join(str(row.number) for row in same)
         for row in same:
             message = _("代码 {code} 在文件中出现多次（第 {rows} 行）").format(
                 code=code, rows=numbers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from gezhi.accounts.roles import Action
 from gezhi.accounts.scoping import user_scope
@@ -25,7 +26,7 @@ def access_region(user, code: str, action: str = Action.REGION_VIEW) -> Region:
     """The region with `code` if the user may do `action` on it; NotFound otherwise."""
     region = regions_for_user(user, action).filter(code=code).first()
     if region is None:
-        raise NotFound(f"区域 {code} 不存在")
+        raise NotFound(_("区域 %(code)s 不存在") % {"code": code})
     return region
 
 

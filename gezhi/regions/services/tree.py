@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gezhi.core.audit import audit_record
 from gezhi.core.errors import InvalidInput
@@ -33,13 +34,19 @@ def level_error(level: str, parent_level: str | None) -> str | None:
     """Why a region of `level` may not sit under one of `parent_level`, or None."""
     levels = enabled_levels()
     if level not in levels:
-        return f"层级 {level!r} 未启用；本部署的层级为 {', '.join(levels)}"
+        return _("层级 %(level)r 未启用；本部署的层级为 %(levels)s") % {
+            "level": level,
+            "levels": ", ".join(levels),
+        }
     if parent_level is None:
         return None
     if LEVEL_ORDER.index(level) <= LEVEL_ORDER.index(parent_level):
-        return f"{level} 不能位于 {parent_level} 之下"
+        return _("%(level)s 不能位于 %(parent)s 之下") % {
+            "level": Level(level).label,
+            "parent": Level(parent_level).label,
+        }
     if level in (Level.GRID, Level.AREA) and parent_level not in (Level.VILLAGE, Level.AREA):
-        return "网格和片区只能属于村（社区）或片区，不能直接属于乡镇"
+        return _("网格和片区只能属于村（社区）或片区，不能直接属于乡镇")
     return None
 
 
@@ -76,7 +83,7 @@ def validate_region(
         except InvalidInput as exc:
             return "boundary", exc.message
     elif level == Level.GRID and settings.GEZHI_GRID_BOUNDARY_REQUIRED:
-        return "boundary", "网格必须有边界"
+        return "boundary", _("网格必须有边界")
     return None, None
 
 
@@ -138,9 +145,9 @@ def region_create(
     """Add a region to the tree after checking its code, level and boundary."""
     code, name = code.strip(), name.strip()
     if not name:
-        raise InvalidInput("名称不能为空", field="name")
+        raise InvalidInput(_("名称不能为空"), field="name")
     if Region.objects.filter(code=code).exists():
-        raise InvalidInput(f"代码 {code} 已存在", field="code")
+        raise InvalidInput(_("代码 %(code)s 已存在") % {"code": code}, field="code")
     field, message = validate_region(code=code, level=level, parent=parent, boundary=boundary)
     if message:
         raise InvalidInput(message, field=field)
@@ -172,7 +179,7 @@ def region_update(
     fields = []
     if name is not None:
         if not name.strip():
-            raise InvalidInput("名称不能为空", field="name")
+            raise InvalidInput(_("名称不能为空"), field="name")
         region.name = name.strip()
         fields.append("name")
     if boundary is not ...:
