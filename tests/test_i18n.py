@@ -602,3 +602,37 @@ def test_api_schema_follows_the_language(world, headers, query, description, lng
     assert schema["info"]["description"].startswith(description)
     parameters = schema["paths"]["/api/v1/regions/locate/"]["get"]["parameters"]
     assert {p["name"]: p.get("description") for p in parameters}["lng"] == lng
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/regions/region/",
+        "/admin/regions/department/",
+        "/admin/regions/gridassignment/",
+        "/admin/accounts/user/",
+        "/admin/accounts/membership/",
+    ],
+)
+def test_admin_in_english(world, url):
+    world.admin.is_staff = True
+    world.admin.save(update_fields=["is_staff"])
+    response = english_client(world.admin).get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Gezhi administration" in html
+    assert chinese_interface_text(html) == []
+
+
+def test_admin_change_pages_in_english(world):
+    world.admin.is_staff = True
+    world.admin.save(update_fields=["is_staff"])
+    client = english_client(world.admin)
+    for url in (
+        f"/admin/regions/region/{world.grid_a.pk}/change/",
+        f"/admin/accounts/user/{world.worker_a.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert chinese_interface_text(response.content.decode()) == [], url
