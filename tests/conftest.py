@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from gezhi.accounts.choices import Role
 from gezhi.accounts.models import Membership, User
@@ -48,6 +49,15 @@ def make_region(code, name, level, parent=None, boundary=None) -> Region:
 def _fast_password_hashing(settings):
     """A real hasher, only a cheap one: the cast logs in hundreds of times across the suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_language():
+    """A request in English leaves English active in the test's thread; the next test expects
+    the deployment's default language."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
 
 
 @dataclass

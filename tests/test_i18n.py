@@ -126,14 +126,6 @@ def untranslated(entries: list[Entry]) -> list[str]:
     return problems
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_language():
-    """A request in English leaves English active in this thread; later tests expect Chinese."""
-    language = translation.get_language()
-    yield
-    translation.activate(language)
-
-
 # --- (a) every entry translated ---------------------------------------------------------------
 
 
