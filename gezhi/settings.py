@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "gezhi.core",
     "gezhi.accounts",
     "gezhi.regions",
+    "gezhi.registry",
     "gezhi.web",
 ]
 

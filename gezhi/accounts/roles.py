@@ -19,6 +19,12 @@ class Action:
     USER_VIEW = "user.view"
     USER_MANAGE = "user.manage"
     AUDIT_VIEW = "audit.view"
+    REGISTRY_VIEW = "registry.view"
+    REGISTRY_CHANGE = "registry.change"
+    REGISTRY_IMPORT = "registry.import"
+    REGISTRY_EXPORT = "registry.export"
+    PERSONAL_DATA_REVEAL = "personal_data.reveal"
+    CATALOGUE_MANAGE = "catalogue.manage"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -31,6 +37,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.DEPARTMENT_VIEW,
             Action.DEPARTMENT_CHANGE,
             Action.USER_VIEW,
+            Action.REGISTRY_VIEW,
+            Action.REGISTRY_CHANGE,
+            Action.REGISTRY_IMPORT,
+            Action.REGISTRY_EXPORT,
+            Action.CATALOGUE_MANAGE,
         }
     ),
     # 三权分立: the security administrator manages accounts, the auditor reads the log;
@@ -45,11 +56,31 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.GRID_ASSIGN,
             Action.DEPARTMENT_VIEW,
             Action.USER_VIEW,
+            Action.REGISTRY_VIEW,
+            Action.REGISTRY_CHANGE,
+            Action.REGISTRY_IMPORT,
+            Action.REGISTRY_EXPORT,
+            Action.PERSONAL_DATA_REVEAL,
+            Action.CATALOGUE_MANAGE,
         }
     ),
-    Role.GRID_WORKER: frozenset({Action.REGION_VIEW}),
-    Role.DEPARTMENT_STAFF: frozenset({Action.REGION_VIEW, Action.DEPARTMENT_VIEW}),
-    Role.HOTLINE_AGENT: frozenset({Action.REGION_VIEW, Action.DEPARTMENT_VIEW}),
+    # A grid worker keeps their grid's registers and calls its households: may reveal.
+    Role.GRID_WORKER: frozenset(
+        {
+            Action.REGION_VIEW,
+            Action.REGISTRY_VIEW,
+            Action.REGISTRY_CHANGE,
+            Action.PERSONAL_DATA_REVEAL,
+        }
+    ),
+    # Departments use the collected data by authorisation: they read it, masked.
+    Role.DEPARTMENT_STAFF: frozenset(
+        {Action.REGION_VIEW, Action.DEPARTMENT_VIEW, Action.REGISTRY_VIEW}
+    ),
+    # Agents identify callers from the registers; they see them masked.
+    Role.HOTLINE_AGENT: frozenset(
+        {Action.REGION_VIEW, Action.DEPARTMENT_VIEW, Action.REGISTRY_VIEW}
+    ),
     Role.CITIZEN: frozenset(),
 }
 
