@@ -15,6 +15,7 @@ from gezhi.registry.services.catalogue_fields import (
     catalogue_field_update,
     catalogue_snapshot,
 )
+from gezhi.registry.services.imports import id_ranges, record_import_audit
 from gezhi.registry.services.privacy import (
     can_reveal,
     masked_value,
@@ -50,6 +51,7 @@ __all__ = [
     "catalogue_snapshot",
     "house_create",
     "house_update",
+    "id_ranges",
     "household_create",
     "household_set_head",
     "household_update",
@@ -59,6 +61,7 @@ __all__ = [
     "person_create",
     "person_update",
     "personal_data_reveal",
+    "record_import_audit",
     "record_move",
     "rehome_registry",
     "require_record_action",
