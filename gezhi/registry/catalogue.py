@@ -9,6 +9,7 @@ yes/no as booleans.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -190,3 +191,75 @@ def display_value(field: CatalogueField, value: Any) -> str:
     if field.type == FieldType.NUMBER and field.unit:
         return f"{value} {field.unit}"
     return str(value)
+
+
+# --- totals per region ------------------------------------------------------------------------
+
+
+def field_at(kind: str, region_path: str, key: str) -> CatalogueField | None:
+    """The field `key` of `kind` that applies in a region's subtree (defined above, at or below
+    it; active or not, since deactivated fields keep their values)."""
+    from django.db.models import Q
+
+    return (
+        CatalogueField.objects.filter(kind=kind, key=key)
+        .filter(
+            Q(region_path__in=path_prefixes(region_path)) | Q(region_path__startswith=region_path)
+        )
+        .order_by("region_path")
+        .first()
+    )
+
+
+def catalogue_totals(*, user, region, kind: str, key: str) -> dict[str, Any]:
+    """Totals of one catalogue field over the records of `region`'s subtree that `user` sees.
+
+    `count`: records with a value; `sum`: for numbers (None otherwise); `by_choice`: for
+    choices and multiple choices, the records per option (every option listed, unused ones 0);
+    for yes/no, {"true": n, "false": m}.
+    """
+    from gezhi.accounts.roles import Action
+    from gezhi.accounts.scoping import user_scope
+    from gezhi.core.errors import NotFound
+    from gezhi.registry.models import House, Household, Organisation, Person, Unit
+
+    field = field_at(kind, region.path, key)
+    if field is None:
+        raise NotFound(_("数据目录中没有字段“%(key)s”") % {"key": key})
+    model = {
+        "person": Person,
+        "household": Household,
+        "house": House,
+        "unit": Unit,
+        "organisation": Organisation,
+    }[kind]
+    records = model.objects.filter(
+        user_scope(user, Action.REGISTRY_VIEW).q("grid_path"),
+        grid_path__startswith=region.path,
+        extra__has_key=key,
+    )
+    count = 0
+    total: Decimal = Decimal(0)
+    by_choice: dict[str, int] | None = None
+    if field.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+        by_choice = {str(option): 0 for option in field.choices}
+    elif field.type == FieldType.BOOLEAN:
+        by_choice = {"true": 0, "false": 0}
+    for value in records.values_list(f"extra__{key}", flat=True).iterator(chunk_size=2000):
+        if value is None or value == "" or value == []:
+            continue
+        count += 1
+        if field.type == FieldType.NUMBER and not isinstance(value, bool):
+            # A value stored before the field's type was checked is not counted in the sum.
+            with suppress(InvalidOperation):
+                total += Decimal(str(value))
+        elif by_choice is not None:
+            if field.type == FieldType.BOOLEAN:
+                by_choice["true" if value else "false"] += 1
+            else:
+                for option in value if isinstance(value, list) else [value]:
+                    by_choice[str(option)] = by_choice.get(str(option), 0) + 1
+    result: dict[str, Any] = {"count": count, "sum": None, "by_choice": by_choice}
+    if field.type == FieldType.NUMBER:
+        result["sum"] = int(total) if total == total.to_integral_value() else float(total)
+    return result
