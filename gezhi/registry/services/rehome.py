@@ -68,6 +68,7 @@ def rehome_registry(
         return moves
 
     house_moves = by_point(House)
+    house_moves.update(following(House))  # houses without a point: by overlap
     counts["houses"] = _apply(House, RecordKind.HOUSE, house_moves, paths, actor, reason)
     unit_moves = by_point(Unit)
     # Then the units without a point, which are the ones still on old grids.
