@@ -25,7 +25,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from gezhi.lib.codes import credit_code_error, mobile_error, parse_id_number
+from gezhi.lib.codes import IdNumber, credit_code_error, mobile_error, parse_id_number
 from gezhi.lib.ethnicity import ethnicity_code
 from gezhi.lib.geo import Crs, in_wgs84_range, to_wgs84
 from gezhi.registry.catalogue import FALSE_WORDS, TRUE_WORDS
@@ -423,12 +423,16 @@ def _clean_fields(
     raw: dict[str, Any],
     result: Cleaned,
     known_area_codes: Container[str] | None,
-) -> None:
+) -> dict[str, IdNumber]:
+    """Clean every known field of `raw` into `result`; the parsed ID numbers by field."""
     plan = _plan(model)
+    parsed: dict[str, IdNumber] = {}
     for name, value in raw.items():
         if name in ID_NUMBER_FIELDS:
             if hasattr(model, name):
-                _clean_id_number(model, name, value, result, known_area_codes)
+                number = _clean_id_number(model, name, value, result, known_area_codes)
+                if number is not None:
+                    parsed[name] = number
             continue
         entry = plan.get(name)
         if entry is None:
@@ -441,6 +445,7 @@ def _clean_fields(
             result.data[name] = cleaner(label, value)
         except Invalid as exc:
             result.error(name, value, str(exc))
+    return parsed
 
 
 def _empty_value(model: type[models.Model], name: str) -> Any:
@@ -460,24 +465,24 @@ def _clean_id_number(
     value: Any,
     result: Cleaned,
     known_area_codes: Container[str] | None,
-) -> None:
+) -> IdNumber | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         result.data[name] = ""
-        return
-    label = _label(model, name)
+        return None
     try:
         parsed = parse_id_number(value)
     except ValueError as exc:
-        result.error(name, value, f"{label}：{exc}")
-        return
+        result.error(name, value, f"{_label(model, name)}：{exc}")
+        return None
     result.data[name] = parsed.value
     if known_area_codes is not None and parsed.area_code not in known_area_codes:
         result.warn(
             name,
             value,
             _("%(field)s %(value)s 的地区码 %(area)s 不在现行行政区划中（可能是旧代码）")
-            % {"field": label, "value": parsed.value, "area": parsed.area_code},
+            % {"field": _label(model, name), "value": parsed.value, "area": parsed.area_code},
         )
+    return parsed
 
 
 def _require(model: type[models.Model], raw: dict, result: Cleaned, names: Iterable[str]) -> None:
@@ -531,7 +536,7 @@ def _clean_location(model: type[models.Model], raw: dict, result: Cleaned, crs: 
 # --- the kinds ------------------------------------------------------------------------------
 
 
-def person_rules(data: dict[str, Any]) -> list[FieldIssue]:
+def person_rules(data: dict[str, Any], *, parsed: IdNumber | None = None) -> list[FieldIssue]:
     """Rules across a person's fields, on the whole record (also after a partial update).
 
     Sex and birth date agree with the ID number; a floating person has an inflow reason and a
@@ -540,10 +545,11 @@ def person_rules(data: dict[str, Any]) -> list[FieldIssue]:
     issues: list[FieldIssue] = []
     id_number = data.get("id_number") or ""
     if id_number:
-        try:
-            parsed = parse_id_number(id_number)
-        except ValueError:
-            parsed = None
+        if parsed is None or parsed.value != id_number:
+            try:
+                parsed = parse_id_number(id_number)
+            except ValueError:
+                parsed = None
         if parsed is not None:
             sex = data.get("sex")
             if sex and sex != Sex.UNKNOWN and sex != parsed.sex:
@@ -618,18 +624,15 @@ def clean_person(
     them is a warning.
     """
     result = Cleaned()
-    _clean_fields(Person, raw, result, known_area_codes)
-    id_number = result.data.get("id_number")
-    if id_number:
-        parsed = parse_id_number(id_number)
-        explicit_sex = result.data.get("sex")
-        explicit_birth = result.data.get("birth_date")
-        rules = person_rules(
-            {"id_number": id_number, "sex": explicit_sex, "birth_date": explicit_birth}
-        )
-        for issue in rules:
-            if issue.field in ("sex", "birth_date"):
-                result.issues.append(issue)
+    parsed = _clean_fields(Person, raw, result, known_area_codes).get("id_number")
+    if parsed is not None:
+        # Explicit sex and birth date must agree with the number, which then decides them.
+        explicit = {
+            "id_number": parsed.value,
+            "sex": result.data.get("sex"),
+            "birth_date": result.data.get("birth_date"),
+        }
+        result.issues.extend(person_rules(explicit, parsed=parsed))
         result.data["sex"] = parsed.sex
         result.data["birth_date"] = parsed.birth_date
     if not partial:
@@ -637,12 +640,11 @@ def clean_person(
         result.data.setdefault("population_type", PopulationType.REGISTERED.value)
         result.data.setdefault("sex", Sex.UNKNOWN.value)
         reported = {i.field for i in result.issues}
-        for issue in person_rules(result.data):
+        for issue in person_rules(result.data, parsed=parsed):
             if issue.field not in reported:
                 result.issues.append(issue)
-    else:
-        if "name" in raw:
-            _require(Person, raw, result, ("name",))
+    elif "name" in raw:
+        _require(Person, raw, result, ("name",))
     return result
 
 
