@@ -233,7 +233,7 @@ def catalogue_totals(*, user, region, kind: str, key: str) -> dict[str, Any]:
         "unit": Unit,
         "organisation": Organisation,
     }[kind]
-    records = model.objects.filter(
+    records = model._default_manager.filter(
         user_scope(user, Action.REGISTRY_VIEW).q("grid_path"),
         grid_path__startswith=region.path,
         extra__has_key=key,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext as _
 
 from gezhi.core.models import AuditEntry
@@ -109,7 +110,7 @@ class _Display:
             catalogue_field = self.catalogue().get(key)
             return catalogue_field.label if catalogue_field else key
         try:
-            return str(self.model._meta.get_field(name).verbose_name)
+            return str(getattr(self.model._meta.get_field(name), "verbose_name", name))
         except Exception:  # a field since removed
             return name
 
@@ -133,7 +134,7 @@ class _Display:
             model_field = self.model._meta.get_field(name)
         except Exception:
             return str(value)
-        if model_field.choices:
+        if isinstance(model_field, models.Field) and model_field.choices:
             return str(dict(model_field.flatchoices).get(value, value))
         return str(value)
 
@@ -209,7 +210,7 @@ def record_history(
         add(
             entry.created_at,
             entry.seq,
-            actor=users.get(entry.actor_id, entry.actor_name or _("系统")),
+            actor=users.get(entry.actor_id or 0, entry.actor_name or _("系统")),
             action=verb,
             title=titles.get(verb, entry.action),
             changes=changes,
@@ -224,7 +225,7 @@ def record_history(
         add(
             entry.created_at,
             entry.seq,
-            actor=users.get(entry.actor_id, entry.actor_name or _("系统")),
+            actor=users.get(entry.actor_id or 0, entry.actor_name or _("系统")),
             action="import",
             title=title,
             reason=entry.reason,

@@ -108,7 +108,7 @@ class Invalid(ValueError):
 
 def _label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(getattr(model._meta.get_field(name), "verbose_name", name))
     except Exception:  # a pseudo-field such as crs
         return name
 
@@ -388,7 +388,7 @@ def _cleaner_for(model_field: models.Field) -> Cleaner:
 def _choices_class(model_field: models.Field) -> type[models.TextChoices] | None:
     from gezhi.registry import choices as registry_choices
 
-    values = {value for value, _label in model_field.choices}
+    values = {value for value, _label in model_field.choices or ()}
     for candidate in vars(registry_choices).values():
         if (
             isinstance(candidate, type)
@@ -504,15 +504,15 @@ def _clean_location(model: type[models.Model], raw: dict, result: Cleaned, crs: 
     lng, lat = result.data.get("lng"), result.data.get("lat")
     if any(i.field in ("lng", "lat") for i in result.issues):
         return
-    if (lng is None) != (lat is None):
+    if lng is None or lat is None:
+        if lng is None and lat is None:
+            return
         missing = "lat" if lat is None else "lng"
         result.error(
             missing,
             raw.get(missing),
             _("经度和纬度应同时填写或同时留空：缺少%(field)s") % {"field": _label(model, missing)},
         )
-        return
-    if lng is None:
         return
     if not in_wgs84_range(lng, lat):
         result.error(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -37,6 +37,8 @@ MODELS: dict[str, type[GridPlaced]] = {
     RecordKind.ORGANISATION: Organisation,
 }
 KINDS: dict[type[models.Model], str] = {model: kind for kind, model in MODELS.items()}
+
+R = TypeVar("R", bound=GridPlaced)
 
 # Personal data kept masked in pages, API, exports and the audit log itself.
 MASKED_ID_FIELDS = frozenset(
@@ -79,9 +81,16 @@ def visible(actor, grid_path: str) -> bool:
     return actor is None or user_scope(actor, Action.REGISTRY_VIEW).covers(grid_path)
 
 
-def lock(record: GridPlaced) -> GridPlaced:
+def lock(record: R) -> R:
     """The record re-read under a row lock, so concurrent updates apply one after the other."""
-    return type(record).objects.select_for_update().select_related("grid").get(pk=record.pk)
+    return (
+        type(record)._default_manager.select_for_update().select_related("grid").get(pk=record.pk)
+    )
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    """A field's verbose name, as the user reads it."""
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
 # --- grids and references ---------------------------------------------------------------------
@@ -93,9 +102,10 @@ def resolve_grid(value: Any) -> Region:
         grid = value
     else:
         lookup = {"pk": value} if isinstance(value, int) else {"code": str(value).strip()}
-        grid = Region.objects.filter(**lookup).first()
-        if grid is None:
+        found = Region.objects.filter(**lookup).first()
+        if found is None:
             raise InvalidInput(_("网格 %(code)s 不存在") % {"code": value}, field="grid")
+        grid = found
     if not grid.is_grid:
         raise InvalidInput(
             _("%(region)s不是网格：记录只能归属网格") % {"region": grid}, field="grid"
@@ -126,10 +136,11 @@ NATURAL_KEYS: dict[type[models.Model], str] = {
 }
 
 
-def resolve_ref(actor, model: type[GridPlaced], value: Any, field: str) -> GridPlaced | None:
+def resolve_ref(actor, model: type[R], value: Any, field: str) -> R | None:
     """A referenced record (instance, primary key or natural key) that the actor may see."""
     if value is None or value == "":
         return None
+    record: R | None
     if isinstance(value, model):
         record = value
     else:
@@ -137,7 +148,7 @@ def resolve_ref(actor, model: type[GridPlaced], value: Any, field: str) -> GridP
             lookup: dict[str, Any] = {"pk": value}
         else:
             lookup = {NATURAL_KEYS.get(model, "pk"): str(value).strip()}
-        record = model.objects.filter(**lookup).select_related("grid").first()
+        record = model._default_manager.filter(**lookup).select_related("grid").first()
     if record is None or not visible(actor, record.grid_path):
         raise InvalidInput(
             _("%(kind)s“%(value)s”不存在") % {"kind": model._meta.verbose_name, "value": value},

@@ -23,7 +23,7 @@ from gezhi.regions.services import require_region_action
 from gezhi.registry.catalogue import path_prefixes, split_multi
 from gezhi.registry.choices import FieldType, RecordKind
 from gezhi.registry.models import CatalogueField
-from gezhi.registry.services.base import MODELS
+from gezhi.registry.services.base import MODELS, field_label
 
 KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,47}")
 CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
@@ -84,7 +84,7 @@ def _clean_text(value: str, name: str, max_length: int) -> str:
     if len(text) > max_length:
         raise InvalidInput(
             _("%(field)s不能超过 %(max)d 个字符")
-            % {"field": CatalogueField._meta.get_field(name).verbose_name, "max": max_length},
+            % {"field": field_label(CatalogueField, name), "max": max_length},
             field=name,
         )
     return text
@@ -93,7 +93,9 @@ def _clean_text(value: str, name: str, max_length: int) -> str:
 def _records_with_value(field: CatalogueField):
     """Records of the field's kind in its subtree that hold a value under its key."""
     model = MODELS[field.kind]
-    return model.objects.filter(grid_path__startswith=field.region_path, extra__has_key=field.key)
+    return model._default_manager.filter(
+        grid_path__startswith=field.region_path, extra__has_key=field.key
+    )
 
 
 @transaction.atomic

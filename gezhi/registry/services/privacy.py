@@ -69,7 +69,7 @@ def personal_data_reveal(*, actor, record: GridPlaced, field: str, reason: str) 
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("请填写查看事由"), field="reason")
-    value = type(record).objects.values_list(field, flat=True).get(pk=record.pk) or ""
+    value = type(record)._default_manager.values_list(field, flat=True).get(pk=record.pk) or ""
     audit_record(
         actor=actor,
         action=REVEAL_ACTION,

@@ -22,9 +22,11 @@ from gezhi.regions.models import Region
 from gezhi.registry.choices import RecordKind, RelationToHead
 from gezhi.registry.models import GridMove, GridPlaced, House, Household, Organisation, Person, Unit
 from gezhi.registry.services.base import (
+    R,
     audit_create,
     audit_update,
     cleaned_extra,
+    field_label,
     grid_at,
     kind_of,
     lock,
@@ -60,11 +62,13 @@ def _check_unique(
     """Refuse a second record with the same code; name the existing one if the actor sees it."""
     if not value:
         return
-    existing = model.objects.filter(**{field: value}).exclude(pk=exclude).select_related("grid")
+    existing = (
+        model._default_manager.filter(**{field: value}).exclude(pk=exclude).select_related("grid")
+    )
     other = existing.first()
     if other is None:
         return
-    label = str(model._meta.get_field(field).verbose_name)
+    label = field_label(model, field)
     shown = mask_id_number(value) if field == "id_number" else value
     if visible(actor, other.grid_path):
         message = _("%(field)s %(value)s 已登记：%(record)s（%(grid)s），请修改该记录") % {
@@ -87,7 +91,7 @@ def _save_new(record: GridPlaced, unique_field: str) -> None:
         with transaction.atomic():
             record.save(force_insert=True)
     except IntegrityError:
-        label = str(type(record)._meta.get_field(unique_field).verbose_name)
+        label = field_label(type(record), unique_field)
         raise DomainError(
             _("%(field)s已被他人同时登记，请刷新后重试") % {"field": label},
             field=unique_field,
@@ -100,7 +104,7 @@ def _save_changes(record: GridPlaced, unique_field: str) -> None:
         with transaction.atomic():
             record.save()
     except IntegrityError:
-        label = str(type(record)._meta.get_field(unique_field).verbose_name)
+        label = field_label(type(record), unique_field)
         raise DomainError(
             _("%(field)s已被他人同时登记，请刷新后重试") % {"field": label},
             field=unique_field,
@@ -139,7 +143,7 @@ def _apply(record: GridPlaced, values: dict[str, Any]) -> None:
 
 def _finish_update(
     actor,
-    record: GridPlaced,
+    record: R,
     *,
     before: dict,
     target: Region,
@@ -147,7 +151,7 @@ def _finish_update(
     unique_field: str,
     reason: str,
     move_reason: str,
-) -> GridPlaced:
+) -> R:
     """Catalogue values, save, audit, and the move to `target` if it differs."""
     if target.pk != record.grid_id:
         require_grid(actor, target)
@@ -161,7 +165,7 @@ def _finish_update(
     return record
 
 
-def _point_changed(record: GridPlaced, values: dict[str, Any]) -> bool:
+def _point_changed(record: House | Unit, values: dict[str, Any]) -> bool:
     return ("lng" in values or "lat" in values) and (
         values.get("lng", record.lng) != record.lng or values.get("lat", record.lat) != record.lat
     )
@@ -343,7 +347,7 @@ def _claim_head(actor, person: Person, reason: str) -> None:
     elif household.head_id != person.pk:
         raise InvalidInput(
             _("户 %(number)s 已有户主%(head)s；请使用“更换户主”")
-            % {"number": household.number, "head": household.head.name},
+            % {"number": household.number, "head": getattr(household.head, "name", "")},
             field="relation_to_head",
         )
 
