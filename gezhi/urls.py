@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("gezhi.accounts.urls")),
     path("regions/", include("gezhi.regions.urls")),
+    path("registry/", include("gezhi.registry.urls")),
     path("", include("gezhi.web.urls")),
 ]
 
