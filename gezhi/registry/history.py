@@ -7,8 +7,10 @@ Built from three sources, never stored twice:
   audit entries of moves are skipped, the GridMove says the same);
 - the bulk-import entries that list the record (docs/decisions/005-bulk-import-audit.md): one
   `<kind>.import` entry per import, whose `after["created_ids"]` / `after["updated_ids"]`
-  hold the primary keys as ranges `[[first, last], ...]` (written by
-  `registry.services.record_import_audit`).
+  hold the primary keys as ranges `[[first, last], ...]` or plain lists (see
+  `registry.services.record_import_audit`); a people import's `household_heads_set` names
+  the households whose head it set. An update an import made through an update service has
+  that service's own entry (its reason names the file), and is not repeated.
 """
 
 from __future__ import annotations
@@ -183,6 +185,13 @@ def record_history(
         if ids_in_ranges((entry.after or {}).get("created_ids"), record.pk)
         or ids_in_ranges((entry.after or {}).get("updated_ids"), record.pk)
     ]
+    if kind == "household":
+        # A people import names the heads it set on households without one.
+        imports += [
+            entry
+            for entry in AuditEntry.objects.filter(action="person.import").order_by("seq")
+            if ids_in_ranges((entry.after or {}).get("household_heads_set"), record.pk)
+        ]
     moves = list(
         GridMove.objects.filter(kind=kind, record_id=record.pk).select_related(
             "from_grid", "to_grid", "actor"
@@ -218,16 +227,21 @@ def record_history(
         )
     for entry in imports:
         after = entry.after or {}
-        created = ids_in_ranges(after.get("created_ids"), record.pk)
-        title = _("批量导入新增") if created else _("批量导入更新")
-        if after.get("file"):
-            title = f"{title}（{after['file']}）"
+        source = str(after.get("file", ""))
+        if ids_in_ranges(after.get("created_ids"), record.pk) and entry.action == f"{kind}.import":
+            title = _("批量导入新增")
+        elif entry.action != f"{kind}.import":
+            title = _("批量导入设置户主")
+        elif any(source and source in e.reason for e in audit):
+            continue  # the import updated it through a service, whose entry says what changed
+        else:
+            title = _("批量导入更新")
         add(
             entry.created_at,
             entry.seq,
             actor=users.get(entry.actor_id or 0, entry.actor_name or _("系统")),
             action="import",
-            title=title,
+            title=f"{title}（{source}）" if source else title,
             reason=entry.reason,
         )
     # A move's audit entry is not shown, but its sequence number orders the GridMove among

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gezhi.core.audit import audit_record
 from gezhi.core.models import AuditEntry
 from gezhi.lib.codes import id_check_char
 from gezhi.registry.choices import FieldType, RecordKind
@@ -12,6 +13,7 @@ from gezhi.registry.models import House, Person
 from gezhi.registry.services import (
     catalogue_field_create,
     house_create,
+    house_update,
     household_create,
     household_update,
     id_ranges,
@@ -154,6 +156,14 @@ def test_bulk_import_entries_name_the_records(world):
     assert imported.title == "批量导入新增（houses.xlsx）"
     assert imported.actor == "county_manager"
     assert record_history(houses[4])[0].title == "批量导入更新（houses.xlsx）"
+    assert record_history(houses[1])[0].title == "批量导入新增（houses.xlsx）"
+    assert record_history(houses[3])[0].title == "批量导入新增（houses.xlsx）"
+    # An update the import made through the update service is told once, by that service.
+    house_update(
+        actor=world.county_manager, house=houses[4], data={"room": "9"}, reason="导入 houses.xlsx"
+    )
+    [update] = record_history(houses[4])
+    assert update.action == "update" and update.reason == "导入 houses.xlsx"
     # An import that changed nothing writes nothing.
     assert record_import_audit(actor=None, kind=RecordKind.HOUSE, source={"file": "x"}) is None
 
@@ -172,3 +182,22 @@ def test_id_ranges():
     assert ids_in_ranges([[1, 3], [7, 7]], 2) and ids_in_ranges([[1, 3], [7, 7]], 7)
     assert not ids_in_ranges([[1, 3], [7, 7]], 5)
     assert ids_in_ranges([4, 9], 9)
+
+
+def test_household_history_names_the_people_import_that_set_its_head(world, house):
+    household = household_create(actor=world.worker_a, data={"number": "HH1", "house": "H1"})
+    other = household_create(actor=world.worker_a, data={"number": "HH2", "house": "H1"})
+    audit_record(
+        actor=world.worker_a,
+        action="person.import",
+        object_type="registry.person",
+        object_repr="people.xlsx",
+        after={
+            "file": "people.xlsx",
+            "created_ids": [[1, 3]],
+            "household_heads_set": [[household.pk, household.pk]],
+        },
+    )
+    heads, _create = record_history(household)
+    assert heads.title == "批量导入设置户主（people.xlsx）"
+    assert [e.action for e in record_history(other)] == ["create"]
