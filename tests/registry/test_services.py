@@ -483,3 +483,12 @@ def test_every_write_keeps_the_chain_valid(world):
     make_house(world.worker_a)
     person_create(actor=world.worker_a, data={"name": "张三", "id_number": ID_1, "house": "H1"})
     assert audit_verify().ok
+
+
+def test_references_by_primary_key_as_text_as_forms_send_them(world):
+    house = make_house(world.worker_a, code="H-1")
+    person = person_create(
+        actor=world.worker_a,
+        data={"name": "张三", "house": str(house.pk), "grid": str(world.grid_a.pk)},
+    )
+    assert person.house == house and person.grid == world.grid_a

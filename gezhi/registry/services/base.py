@@ -103,6 +103,8 @@ def resolve_grid(value: Any) -> Region:
     else:
         lookup = {"pk": value} if isinstance(value, int) else {"code": str(value).strip()}
         found = Region.objects.filter(**lookup).first()
+        if found is None and isinstance(value, str) and value.strip().isdigit():
+            found = Region.objects.filter(pk=int(value), level="grid").first()
         if found is None:
             raise InvalidInput(_("网格 %(code)s 不存在") % {"code": value}, field="grid")
         grid = found
@@ -149,6 +151,9 @@ def resolve_ref(actor, model: type[R], value: Any, field: str) -> R | None:
         else:
             lookup = {NATURAL_KEYS.get(model, "pk"): str(value).strip()}
         record = model._default_manager.filter(**lookup).select_related("grid").first()
+        if record is None and isinstance(value, str) and value.strip().isdigit():
+            # A primary key as text, as a form's select sends it.
+            record = model._default_manager.filter(pk=int(value)).select_related("grid").first()
     if record is None or not visible(actor, record.grid_path):
         raise InvalidInput(
             _("%(kind)s“%(value)s”不存在") % {"kind": model._meta.verbose_name, "value": value},
