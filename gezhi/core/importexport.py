@@ -51,6 +51,9 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    # Worth a look but not blocking (an ID number with an unknown area code): listed on a
+    # second sheet of the report, never a reason to refuse the file.
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -60,7 +63,8 @@ class ImportResult:
 
 # importer(path, *, dry_run, skip_invalid, actor) -> ImportResult
 Importer = Callable[..., ImportResult]
-# exporter(stream, *, fmt, region) -> number of rows written; `stream` is binary
+# exporter(stream, *, fmt, region) -> number of rows written; `stream` is binary. An exporter
+# of personal data (registered with personal=True) also takes actor, reveal and reason.
 Exporter = Callable[..., int]
 
 
@@ -68,6 +72,7 @@ Exporter = Callable[..., int]
 class ExportHandler:
     fn: Exporter
     formats: tuple[str, ...]
+    personal: bool = False
 
 
 _importers: dict[str, Importer] = {}
@@ -79,9 +84,15 @@ def register_importer(kind: str, fn: Importer) -> None:
     _importers[kind] = fn
 
 
-def register_exporter(kind: str, fn: Exporter, formats: Iterable[str] = EXPORT_FORMATS) -> None:
-    """Make `gezhi export KIND` call `fn` for the given formats."""
-    _exporters[kind] = ExportHandler(fn, tuple(formats))
+def register_exporter(
+    kind: str, fn: Exporter, formats: Iterable[str] = EXPORT_FORMATS, *, personal: bool = False
+) -> None:
+    """Make `gezhi export KIND` call `fn` for the given formats.
+
+    `personal`: the kind holds personal data; `fn` also takes `actor`, `reveal` and `reason`
+    (masked unless the actor may reveal and asks to, with a reason).
+    """
+    _exporters[kind] = ExportHandler(fn, tuple(formats), personal)
 
 
 def load_handlers() -> None:
@@ -135,29 +146,53 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(path: Path, aliases: dict[str, str] | None = None) -> tuple[list[str], list]:
+def read_table(
+    path: Path,
+    aliases: dict[str, str] | None = None,
+    *,
+    keep_numbers: Iterable[str] = (),
+    titles: list[str] | None = None,
+) -> tuple[list[str], list]:
     """Read a CSV or xlsx file into (header, rows); each row is (row number, {column: text}).
 
     Header names are stripped and lower-cased, then mapped through `aliases` (so a Chinese
     header such as 代码 can stand for `code`). Empty rows are skipped; row numbers are those
     a spreadsheet shows, the header being row 1. Cells beyond the header are kept, joined,
     under EXTRA_CELLS: they usually mean an unquoted comma, and the importer must say so.
+
+    `keep_numbers`: columns (after aliasing) whose xlsx cells are handed over as the int or
+    float they were stored as, not as text, so the importer can tell that Excel has already
+    cut a long number (an 18-digit ID number keeps only 15 significant digits).
+    `titles`, if given, receives the header cells as written (for messages).
     """
     aliases = aliases or {}
+    keep = frozenset(keep_numbers)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw_rows = _xlsx_rows(path)
+        raw_rows = _xlsx_rows(path, convert=not keep)
     else:
         text = decode_text(path.read_bytes())
         raw_rows = ([cell.strip() for cell in row] for row in csv.reader(io.StringIO(text)))
     numbered = ((number, row) for number, row in enumerate(raw_rows, start=1))
     for _number, row in numbered:
+        if keep:
+            row = [cell_text(value) for value in row]
         if any(row):
             header = [aliases.get(name.strip().lower(), name.strip().lower()) for name in row]
+            if titles is not None:
+                titles.extend(name.strip() for name in row)
             break
     else:
         return [], []
+    kept = {index for index, name in enumerate(header) if name in keep}
     rows = []
     for number, row in numbered:
+        if keep:
+            row = [
+                value
+                if index in kept and isinstance(value, (int, float)) and not isinstance(value, bool)
+                else cell_text(value)
+                for index, value in enumerate(row)
+            ]
         if not any(row):
             continue
         cells = list(row) + [""] * (len(header) - len(row))
@@ -168,7 +203,7 @@ def read_table(path: Path, aliases: dict[str, str] | None = None) -> tuple[list[
     return header, rows
 
 
-def _xlsx_rows(path: Path):
+def _xlsx_rows(path: Path, convert: bool = True):
     from openpyxl import load_workbook
 
     try:
@@ -177,7 +212,7 @@ def _xlsx_rows(path: Path):
         raise FileError(_("无法读取 xlsx 文件：{error}").format(error=exc)) from None
     try:
         for row in book.worksheets[0].iter_rows(values_only=True):
-            yield [cell_text(value) for value in row]
+            yield [cell_text(value) for value in row] if convert else list(row)
     finally:
         book.close()
 
@@ -220,13 +255,67 @@ def write_xlsx(
     book.save(stream)
 
 
-def write_error_report(errors: Iterable[RowError], path: Path | str) -> None:
-    """The rejected rows as an xlsx sheet: 行号 / 列 / 值 / 错误, one line per problem."""
+def write_error_report(
+    errors: Iterable[RowError], path: Path | str | IO[bytes], warnings: Iterable[RowError] = ()
+) -> None:
+    """The rejected rows as an xlsx sheet: 行号 / 列 / 值 / 错误, one line per problem.
+
+    Warnings (not blocking), if any, follow on a second sheet, 提示, with the same columns.
+    `path` may be an open binary stream.
+    """
     ordered = sorted(errors, key=lambda error: error.row)
-    with open(path, "wb") as stream:
-        write_xlsx(
-            stream,
-            title=_("错误报告"),
-            header=[_("行号"), _("列"), _("值"), _("错误")],
-            rows=([error.row, error.column, error.value, error.message] for error in ordered),
-        )
+    noted = sorted(warnings, key=lambda warning: warning.row)
+    if hasattr(path, "write"):
+        _write_report(path, ordered, noted)  # type: ignore[arg-type]
+        return
+    with open(path, "wb") as stream:  # type: ignore[arg-type]
+        _write_report(stream, ordered, noted)
+
+
+def _write_report(stream: IO[bytes], errors: list[RowError], warnings: list[RowError]) -> None:
+    buffer = io.BytesIO()
+    write_xlsx(
+        buffer,
+        title=_("错误报告"),
+        header=[_("行号"), _("列"), _("值"), _("错误")],
+        rows=([error.row, error.column, error.value, error.message] for error in errors),
+    )
+    if warnings:
+        from openpyxl import load_workbook
+        from openpyxl.styles import Font
+
+        book = load_workbook(io.BytesIO(buffer.getvalue()))
+        sheet = book.create_sheet(_("提示"))
+        sheet.append([_("行号"), _("列"), _("值"), _("提示")])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for warning in warnings:
+            sheet.append([warning.row, warning.column, warning.value, warning.message])
+            for cell in sheet[sheet.max_row][1:]:
+                cell.number_format = "@"
+        for letter, width in zip("ABCD", (8, 16, 24, 60), strict=True):
+            sheet.column_dimensions[letter].width = width
+        buffer = io.BytesIO()
+        book.save(buffer)
+    stream.write(buffer.getvalue())
+
+
+# Characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection); tab and
+# carriage return too, which some programs strip before looking.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet will show as text: one starting like a formula gets a
+    leading single quote (numbers and other types pass unchanged)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_unescape(value: str) -> str:
+    """The text `spreadsheet_safe` was given: one leading quote before a formula start dropped,
+    so an export imports back as it was."""
+    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

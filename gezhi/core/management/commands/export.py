@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,8 +33,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "-o", "--output", metavar="FILE", help=_("输出文件；不给则写到标准输出")
         )
+        parser.add_argument(
+            "--actor", metavar="USERNAME", help=_("导出人：按其范围导出，并记入审计日志")
+        )
+        parser.add_argument(
+            "--reveal",
+            action="store_true",
+            help=_("导出完整的身份证号和电话（须有查看权限，并用 --reason 说明事由）"),
+        )
+        parser.add_argument("--reason", default="", help=_("导出完整个人信息的事由"))
 
-    def handle(self, *args, kind, region, fmt, output, **options):
+    def handle(self, *args, kind, region, fmt, output, actor, reveal, reason, **options):
         load_handlers()
         handler = exporter_for(kind)
         if handler is None:
@@ -52,10 +62,18 @@ class Command(BaseCommand):
             )
         if output is None and fmt == "xlsx":
             raise CommandError(_("xlsx 须用 -o 指定输出文件"), returncode=USAGE_ERROR)
+        extra = {}
+        if handler.personal:
+            extra = {"actor": self._user(actor), "reveal": reveal, "reason": reason}
+        elif reveal or actor:
+            raise CommandError(
+                _("{kind} 不含个人信息，不需要 --actor 或 --reveal").format(kind=kind),
+                returncode=USAGE_ERROR,
+            )
 
         if output is None:
             buffer = io.BytesIO()
-            self._export(handler, buffer, fmt=fmt, region=region)
+            self._export(handler, buffer, fmt=fmt, region=region, **extra)
             self.stdout.write(buffer.getvalue().decode("utf-8"), ending="")
             return
         target = Path(output)
@@ -63,8 +81,9 @@ class Command(BaseCommand):
         fd, temp_name = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
         try:
             with os.fdopen(fd, "wb") as stream:
-                count = self._export(handler, stream, fmt=fmt, region=region)
-            os.chmod(temp_name, 0o644)
+                count = self._export(handler, stream, fmt=fmt, region=region, **extra)
+            # Personal data stays readable by its owner only.
+            os.chmod(temp_name, 0o600 if handler.personal else 0o644)
             os.replace(temp_name, target)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
@@ -73,9 +92,19 @@ class Command(BaseCommand):
             _("已导出 {kind} {count} 行到 {path}").format(kind=kind, count=count, path=target)
         )
 
-    def _export(self, handler, stream, *, fmt, region) -> int:
+    def _user(self, username):
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(
+                _("用户不存在：{username}").format(username=username), returncode=USAGE_ERROR
+            )
+        return user
+
+    def _export(self, handler, stream, *, fmt, region, **extra) -> int:
         try:
-            return handler.fn(stream, fmt=fmt, region=region)
+            return handler.fn(stream, fmt=fmt, region=region, **extra)
         except NotFound as exc:
             raise CommandError(exc.message, returncode=USAGE_ERROR) from None
         except DomainError as exc:

@@ -69,8 +69,14 @@ class Command(BaseCommand):
             self.stderr.write(
                 _("……另有 {count} 条错误").format(count=len(result.errors) - ERRORS_SHOWN)
             )
+        for warning in result.warnings[:ERRORS_SHOWN]:
+            self.stderr.write(_("提示：{warning}").format(warning=warning))
+        if len(result.warnings) > ERRORS_SHOWN:
+            self.stderr.write(
+                _("……另有 {count} 条提示").format(count=len(result.warnings) - ERRORS_SHOWN)
+            )
         if report:
-            write_error_report(result.errors, report)
+            write_error_report(result.errors, report, result.warnings)
             self.stderr.write(_("错误报告：{path}").format(path=report))
 
         accepted = result.created + result.updated + result.unchanged
