@@ -43,17 +43,15 @@ REFERENCE_FIELDS = frozenset({"grid", "house", "household", "unit", "region", "h
 # A landline: area code 0XX or 0XXX, 7-8 digits, an optional extension; or a service number.
 LANDLINE_RE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
 SERVICE_NUMBER_RE = re.compile(r"(400|800)-?\d{3}-?\d{4}|\d{5}")
-DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+# 2026-01-31, 2026/1/31, 2026.1.31 and 2026年1月31日 (年 月 日 written as escapes: data, not text).
+DATE_RE = re.compile(r"(\d{4})\s*[-/.\u5e74]\s*(\d{1,2})\s*[-/.\u6708]\s*(\d{1,2})\s*\u65e5?")
 TAG_SEPARATORS = re.compile(r"[,，、;；|/\s]+")
 
-# Sex as ID cards and GB/T 2261.1 write it, beside the choice codes and labels.
+# Sex as GB/T 2261.1 codes it and forms abbreviate it, beside the choice codes and labels
+# (男, 女, 未知).
 SEX_ALIASES = {
-    "男": Sex.MALE,
-    "男性": Sex.MALE,
     "m": Sex.MALE,
     "1": Sex.MALE,
-    "女": Sex.FEMALE,
-    "女性": Sex.FEMALE,
     "f": Sex.FEMALE,
     "2": Sex.FEMALE,
     "0": Sex.UNKNOWN,
