@@ -217,6 +217,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a `kind` or `type`: name each set of choices after its class.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "gezhi.registry.choices.OrganisationKind",
+        "RecordKindEnum": "gezhi.registry.choices.RecordKind",
+        "UnitTypeEnum": "gezhi.registry.choices.UnitType",
+        "FieldTypeEnum": "gezhi.registry.choices.FieldType",
+        "RedrawKindEnum": "gezhi.regions.choices.RedrawKind",
+    },
     # No call to the public validator: the docs must work on an offline intranet.
     "SWAGGER_UI_SETTINGS": {
         "validatorUrl": None,

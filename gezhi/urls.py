@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("gezhi.accounts.api_urls")),
     path("", include("gezhi.regions.api_urls")),
+    path("", include("gezhi.registry.api_urls")),
 ]
 
 urlpatterns = [
