@@ -32,6 +32,11 @@ from gezhi.regions.choices import Level
 from gezhi.regions.models import Department, GridAssignment, Region
 from gezhi.web.demo import places
 from gezhi.web.demo.places import CountyPlan, Township
+from gezhi.web.demo.population import (
+    DEFAULT_PEOPLE_PER_GRID,
+    PopulationSummary,
+    seed_population,
+)
 from gezhi.web.demo.tiling import partition, snap
 
 DEMO_PASSWORD = "Gezhi@2026"
@@ -63,6 +68,7 @@ class SeedOptions:
     areas_per_village: int | None = None
     grids_per_village: int | None = None
     seed: int = DEMO_SEED
+    people_per_grid: int = DEFAULT_PEOPLE_PER_GRID  # on average; 0 seeds no population
 
 
 @dataclass
@@ -73,10 +79,15 @@ class SeedReport:
     users_created: int = 0
     logins: list[Login] = field(default_factory=list)
     grid_worker_examples: list[Login] = field(default_factory=list)
+    population: list[PopulationSummary] = field(default_factory=list)
 
     @property
     def already_seeded(self) -> bool:
-        return not self.created_counties and not self.users_created
+        return (
+            not self.created_counties
+            and not self.users_created
+            and not any(p.created for p in self.population)
+        )
 
 
 def _geojson_features(name: str) -> dict[str, dict]:
@@ -128,6 +139,18 @@ class DemoSeeder:
                 self.report.existing_counties.append(plan.code)
             self.county_accounts(plan, county, admin=admin, security=security)
         self.citizen(security=security)
+        # The registers come last: houses, people and units need the grids in place.
+        for code in self.options.counties:
+            self.report.population.append(
+                seed_population(
+                    Region.objects.get(code=code),
+                    places.COUNTY_BY_CODE[code],
+                    seed=self.options.seed,
+                    people_per_grid=self.options.people_per_grid,
+                    actor=admin,
+                    log=self.log,
+                )
+            )
         return self.report
 
     # --- regions -----------------------------------------------------------------------

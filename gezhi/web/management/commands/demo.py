@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gezhi.regions.models import Region
 from gezhi.web.demo import places
+from gezhi.web.demo.population import DEFAULT_PEOPLE_PER_GRID, PopulationSummary
 from gezhi.web.demo.seed import DEMO_PASSWORD, Login, SeedOptions, seed_demo
 
 
@@ -55,6 +56,16 @@ class Command(BaseCommand):
         parser.add_argument("--areas-per-village", type=int, metavar="N", help="达日县 only")
         parser.add_argument("--grids-per-village", type=int, metavar="N")
         parser.add_argument("--random-seed", type=int, default=None, help="vary the tiling")
+        parser.add_argument(
+            "--people-per-grid",
+            type=int,
+            default=DEFAULT_PEOPLE_PER_GRID,
+            metavar="N",
+            help=(
+                f"people per grid on average (default {DEFAULT_PEOPLE_PER_GRID}; more in "
+                "communities, fewer on pastures); 0 seeds no population"
+            ),
+        )
 
     def handle(self, *args, **options):
         for name in ("townships", "villages_per_township", "areas_per_village"):
@@ -62,6 +73,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
         if options["grids_per_village"] is not None and options["grids_per_village"] < 1:
             raise CommandError("--grids-per-village must be at least 1")
+        if options["people_per_grid"] < 0:
+            raise CommandError("--people-per-grid must not be negative")
         if Region._meta.db_table not in connection.introspection.table_names():
             raise CommandError("the database has no tables yet: run `gezhi migrate` first")
         seed_options = SeedOptions(
@@ -69,6 +82,7 @@ class Command(BaseCommand):
             villages_per_township=options["villages_per_township"],
             areas_per_village=options["areas_per_village"],
             grids_per_village=options["grids_per_village"],
+            people_per_grid=options["people_per_grid"],
         )
         if options["county"]:
             seed_options.counties = tuple(dict.fromkeys(options["county"]))
@@ -103,6 +117,7 @@ class Command(BaseCommand):
                 )
             )
         self.print_logins(report.logins, report.grid_worker_examples)
+        self.print_population(report.population)
         if options["seed_only"]:
             return
         self.stdout.write("")
@@ -123,3 +138,25 @@ class Command(BaseCommand):
             % {"example": examples[0].username if examples else "gw320612001001001"}
         )
         self.stdout.write(_("已存在的账号保留原有密码。"))
+
+    def print_population(self, population: list[PopulationSummary]) -> None:
+        if not population:
+            return
+        rows = [(_("县（区）"), _("人口"), _("户"), _("房屋"), _("单位"), _("组织"))]
+        rows += [
+            (
+                f"{p.name}（{p.code}）",
+                f"{p.people:,}",
+                f"{p.households:,}",
+                f"{p.houses:,}",
+                f"{p.units:,}",
+                f"{p.organisations:,}",
+            )
+            for p in population
+        ]
+        self.stdout.write("")
+        self.stdout.write(_("实有人口、房屋、单位和组织："))
+        lines = table(rows)
+        self.stdout.write(self.style.MIGRATE_HEADING(lines[0]))
+        for line in lines[1:]:
+            self.stdout.write(line)
