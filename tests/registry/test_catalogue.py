@@ -64,6 +64,16 @@ def test_only_region_managers_define_fields(world, who, error):
     assert not CatalogueField.objects.exists()
 
 
+def test_no_fields_for_a_retired_region(world):
+    import datetime as dt
+
+    world.grid_a.valid_to = dt.date(2020, 1, 1)
+    world.grid_a.save(update_fields=["valid_to"])
+    with pytest.raises(InvalidInput) as exc:
+        define(world.county_manager, world.grid_a)
+    assert exc.value.field == "region"
+
+
 def test_township_manager_cannot_define_for_another_township(world):
     with pytest.raises(NotFound):
         define(world.township_manager, world.township_b)

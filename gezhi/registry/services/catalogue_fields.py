@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gezhi.accounts.roles import Action
@@ -115,6 +116,8 @@ def catalogue_field_create(
 ) -> CatalogueField:
     """Define an extra field for records of `kind` in `region`'s subtree."""
     require_region_action(actor, Action.CATALOGUE_MANAGE, region)
+    if region.valid_to is not None and region.valid_to <= timezone.localdate():
+        raise InvalidInput(_("区域%(region)s已停用") % {"region": region}, field="region")
     if kind not in RecordKind.values:
         raise InvalidInput(_("适用对象“%(value)s”不可用") % {"value": kind}, field="kind")
     key = (key or "").strip()
