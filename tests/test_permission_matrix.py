@@ -41,6 +41,7 @@ from gezhi.core.models import AuditHead
 from gezhi.regions.models import Department
 from gezhi.regions.services import redraw_grids
 from tests.conftest import make_region, make_user, square
+from tests.registry.records import make_records
 
 # Column order of MATRIX, and the short names its failure messages print.
 ROLES = [
@@ -90,6 +91,71 @@ api:department-detail    PATCH   patchdept  401 200 403 403 404 404 403 403 404 
 api:redraw-list          GET     -          401 200 200 200 200 200 200 200 200 200 200 200
 api:redraw-list          POST    split      401 201 201 201 403 404 403 403 403 404 404 403 | 401 201 201 404 404 404 403 403 403 404 404 403
 api:redraw-detail        GET     redraw     401 200 200 200 404 200 200 200 200 404 404 200 | 401 200 200 404 404 404 200 200 200 404 404 200
+registry-person-list             GET     -                  302 200 200 200 200 200 200 200 403 403 403 403
+registry-person-create           GET     -                  302 200 200 200 200 200 403 403 403 403 403 403
+registry-person-create           POST    newperson          302 200 200 200 200 200 403 403 403 403 403 403 | 302 200 200 200 200 200 403 403 403 403 403 403
+registry-person-detail           GET     person             302 200 200 200 200 404 200 200 404 404 404 404 | 302 200 200 404 404 404 200 200 404 404 404 404
+registry-person-update           GET     person             302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-person-update           POST    patchperson        302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-person-reveal           GET     revealperson       302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+registry-person-reveal           POST    revealperson       302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+registry-household-list          GET     -                  302 200 200 200 200 200 200 200 403 403 403 403
+registry-household-create        GET     -                  302 200 200 200 200 200 403 403 403 403 403 403
+registry-household-create        POST    newhousehold       302 200 200 200 200 200 403 403 403 403 403 403 | 302 200 200 200 200 200 403 403 403 403 403 403
+registry-household-detail        GET     household          302 200 200 200 200 404 200 200 404 404 404 404 | 302 200 200 404 404 404 200 200 404 404 404 404
+registry-household-update        GET     household          302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-household-update        POST    patchhousehold     302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-house-list              GET     -                  302 200 200 200 200 200 200 200 403 403 403 403
+registry-house-create            GET     -                  302 200 200 200 200 200 403 403 403 403 403 403
+registry-house-create            POST    newhouse           302 200 200 200 200 200 403 403 403 403 403 403 | 302 200 200 200 200 200 403 403 403 403 403 403
+registry-house-detail            GET     house              302 200 200 200 200 404 200 200 404 404 404 404 | 302 200 200 404 404 404 200 200 404 404 404 404
+registry-house-update            GET     house              302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-house-update            POST    patchhouse         302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-house-reveal            GET     revealhouse        302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+registry-house-reveal            POST    revealhouse        302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+registry-unit-list               GET     -                  302 200 200 200 200 200 200 200 403 403 403 403
+registry-unit-create             GET     -                  302 200 200 200 200 200 403 403 403 403 403 403
+registry-unit-create             POST    newunit            302 200 200 200 200 200 403 403 403 403 403 403 | 302 200 200 200 200 200 403 403 403 403 403 403
+registry-unit-detail             GET     unit               302 200 200 200 200 404 200 200 404 404 404 404 | 302 200 200 404 404 404 200 200 404 404 404 404
+registry-unit-update             GET     unit               302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-unit-update             POST    patchunit          302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-unit-reveal             GET     revealunit         302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+registry-unit-reveal             POST    revealunit         302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+registry-organisation-list       GET     -                  302 200 200 200 200 200 200 200 403 403 403 403
+registry-organisation-create     GET     -                  302 200 200 200 200 200 403 403 403 403 403 403
+registry-organisation-create     POST    neworganisation    302 200 200 200 200 200 403 403 403 403 403 403 | 302 200 200 200 200 200 403 403 403 403 403 403
+registry-organisation-detail     GET     organisation       302 200 200 200 200 404 200 200 404 404 404 404 | 302 200 200 404 404 404 200 200 404 404 404 404
+registry-organisation-update     GET     organisation       302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-organisation-update     POST    patchorganisation  302 200 200 200 200 404 403 403 404 404 404 404 | 302 200 200 404 404 404 403 403 404 404 404 404
+registry-organisation-reveal     GET     revealorganisation 302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+registry-organisation-reveal     POST    revealorganisation 302 403 200 200 200 404 403 403 404 404 404 404 | 302 403 200 404 404 404 403 403 404 404 404 404
+api:person-list                  GET     -                  401 200 200 200 200 200 200 200 403 403 403 403
+api:person-list                  POST    newperson          401 201 201 201 201 404 403 403 403 403 403 403 | 401 201 201 404 404 404 403 403 403 403 403 403
+api:person-detail                GET     person             401 200 200 200 200 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
+api:person-detail                PATCH   patchperson        401 200 200 200 200 404 403 403 403 403 403 403 | 401 200 200 404 404 404 403 403 403 403 403 403
+api:person-reveal                POST    revealperson       401 403 200 200 200 404 403 403 403 403 403 403 | 401 403 200 404 404 404 403 403 403 403 403 403
+api:person-picture               GET     person             401 200 200 200 200 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
+api:household-list               GET     -                  401 200 200 200 200 200 200 200 403 403 403 403
+api:household-list               POST    newhousehold       401 201 201 201 201 404 403 403 403 403 403 403 | 401 201 201 404 404 404 403 403 403 403 403 403
+api:household-detail             GET     household          401 200 200 200 200 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
+api:household-detail             PATCH   patchhousehold     401 200 200 200 200 404 403 403 403 403 403 403 | 401 200 200 404 404 404 403 403 403 403 403 403
+api:house-list                   GET     -                  401 200 200 200 200 200 200 200 403 403 403 403
+api:house-list                   POST    newhouse           401 201 201 201 201 404 403 403 403 403 403 403 | 401 201 201 404 404 404 403 403 403 403 403 403
+api:house-detail                 GET     house              401 200 200 200 200 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
+api:house-detail                 PATCH   patchhouse         401 200 200 200 200 404 403 403 403 403 403 403 | 401 200 200 404 404 404 403 403 403 403 403 403
+api:house-reveal                 POST    revealhouse        401 403 200 200 200 404 403 403 403 403 403 403 | 401 403 200 404 404 404 403 403 403 403 403 403
+api:unit-list                    GET     -                  401 200 200 200 200 200 200 200 403 403 403 403
+api:unit-list                    POST    newunit            401 201 201 201 201 404 403 403 403 403 403 403 | 401 201 201 404 404 404 403 403 403 403 403 403
+api:unit-detail                  GET     unit               401 200 200 200 200 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
+api:unit-detail                  PATCH   patchunit          401 200 200 200 200 404 403 403 403 403 403 403 | 401 200 200 404 404 404 403 403 403 403 403 403
+api:unit-reveal                  POST    revealunit         401 403 200 200 200 404 403 403 403 403 403 403 | 401 403 200 404 404 404 403 403 403 403 403 403
+api:organisation-list            GET     -                  401 200 200 200 200 200 200 200 403 403 403 403
+api:organisation-list            POST    neworganisation    401 201 201 201 201 404 403 403 403 403 403 403 | 401 201 201 404 404 404 403 403 403 403 403 403
+api:organisation-detail          GET     organisation       401 200 200 200 200 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
+api:organisation-detail          PATCH   patchorganisation  401 200 200 200 200 404 403 403 403 403 403 403 | 401 200 200 404 404 404 403 403 403 403 403 403
+api:organisation-reveal          POST    revealorganisation 401 403 200 200 200 404 403 403 403 403 403 403 | 401 403 200 404 404 404 403 403 403 403 403 403
+api:catalogue-field-list         GET     -                  401 200 200 200 200 200 200 200 403 403 403 403
+api:region-catalogue-totals      GET     totals             401 200 200 200 404 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
 """
 
 # The OpenAPI schema and its docs page, public by design (they describe the API, not data):
@@ -241,6 +307,61 @@ TARGETS: dict[str, Callable] = {
 }
 
 
+# The registers (tests/registry/records.py): a record of each kind in township A | B, new
+# records for grid A | C, a change, and a reveal with a reason (`<kind>`, `new<kind>`,
+# `patch<kind>`, `reveal<kind>`); `totals` sums a catalogue field over township A | B.
+REGISTRY_TWINS = {
+    "person": ("zhang", "zhao", {"name": "新居民"}, {"occupation": "牧民"}, "id_number"),
+    "household": ("household_a", "household_c", {"number": "N1"}, {"address": "新址"}, None),
+    "house": (
+        "house_a",
+        "house_c",
+        {"code": "HN1", "address": "新址"},
+        {"hazards": "无"},
+        "owner_phone",
+    ),
+    "unit": ("unit_a", "unit_c", {"name": "新单位"}, {"employees": 5}, "phone"),
+    "organisation": (
+        "org_a",
+        "org_c",
+        {"name": "新组织", "kind": "party"},
+        {"leader": "王"},
+        "phone",
+    ),
+}
+
+
+def _registry_targets() -> dict[str, Callable]:
+    targets: dict[str, Callable] = {}
+    for kind, (a, b, new, patch, revealed) in REGISTRY_TWINS.items():
+        targets[kind] = lambda w, a=a, b=b: (
+            Target({"pk": getattr(w.registry, a).pk}),
+            Target({"pk": getattr(w.registry, b).pk}),
+        )
+        targets[f"new{kind}"] = lambda w, new=new: (
+            Target(body={**new, "grid": w.grid_a.code}),
+            Target(body={**new, "grid": w.grid_c.code}),
+        )
+        targets[f"patch{kind}"] = lambda w, a=a, b=b, patch=patch: (
+            Target({"pk": getattr(w.registry, a).pk}, body=patch),
+            Target({"pk": getattr(w.registry, b).pk}, body=patch),
+        )
+        if revealed:
+            body = {"field": revealed, "reason": "核对"}
+            targets[f"reveal{kind}"] = lambda w, a=a, b=b, body=body: (
+                Target({"pk": getattr(w.registry, a).pk}, query=body, body=body),
+                Target({"pk": getattr(w.registry, b).pk}, query=body, body=body),
+            )
+    targets["totals"] = lambda w: (
+        Target({"code": w.township_a.code}, query={"kind": "household", "key": "yaks"}),
+        Target({"code": w.township_b.code}, query={"kind": "household", "key": "yaks"}),
+    )
+    return targets
+
+
+TARGETS.update(_registry_targets())
+
+
 # --- the world -----------------------------------------------------------------------------
 
 
@@ -278,6 +399,7 @@ def matrix_world(world, settings):
         new_grids=halves(("320612101002011", "320612101002012"), 120.5, 32.5, 121.0, 33.0),
         effective_on=next_month,
     )
+    world.registry = make_records(world)
     return world
 
 
