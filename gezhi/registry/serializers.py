@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -252,7 +253,7 @@ def _write_field(model_field: models.Field, name: str) -> serializers.Field:
     common: dict[str, Any] = {
         "required": False,
         "allow_null": True,
-        "help_text": str(model_field.verbose_name),
+        "help_text": model_field.verbose_name,
     }
     if name == "grid":
         common["help_text"] = _("网格代码；留空则按位置或所属房屋、户、单位确定")
@@ -272,9 +273,11 @@ def _write_field(model_field: models.Field, name: str) -> serializers.Field:
             child=serializers.CharField(), help_text=_("标签代码或名称"), required=False
         )
     if model_field.choices:
-        codes = "、".join(str(value) for value, _label in model_field.choices)
-        common["help_text"] = f"{model_field.verbose_name}（{codes}，或其中文名称）"
-    return serializers.CharField(allow_blank=True, trim_whitespace=False, **common)
+        codes = ", ".join(str(value) for value, _label in model_field.choices)
+        common["help_text"] = format_lazy(
+            "{}（{}; {}）", model_field.verbose_name, codes, _("也可填中文名称")
+        )
+    return serializers.CharField(allow_blank=True, **common)
 
 
 # Read-only names of the representations: not part of the input.
