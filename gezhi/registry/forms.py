@@ -342,8 +342,6 @@ class RecordForm(forms.Form):
             value = self.cleaned_data.get(name)
             if name in services.SENSITIVE_FIELDS and self.record is not None and not value:
                 continue  # left empty: keep the registered value
-            if name in ("house", "household", "unit") and isinstance(value, str):
-                value = _reference_value(value)
             if name == "tags" and self.record is not None:
                 # Sensitive tags the user may not see are kept as they are.
                 hidden = [
@@ -406,16 +404,6 @@ def _reference_key(record: models.Model) -> str:
     if isinstance(record, Region):
         return record.code
     return str(record.pk)
-
-
-def _reference_value(text: str) -> str | int | None:
-    """A typed reference: a short number is a record's number (`12`), anything else a code."""
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit() and len(text) < 9:
-        return int(text)
-    return text
 
 
 FORM_CLASSES: dict[str, type[RecordForm]] = {

@@ -250,12 +250,22 @@ def _require_some_scope(user, action: str) -> None:
         raise PermissionDenied(_("您没有查看或维护登记信息的权限"))
 
 
-def export_url(kind: str) -> str | None:
-    """The export of this kind's list, if the import/export pages are installed."""
-    try:
-        return reverse("registry-export", args=[kind])
-    except NoReverseMatch:
-        return None
+def export_url(kind: str, query) -> str | None:
+    """The export of this list with its filters, if the import and export pages are installed
+    (`registry-export`, taking the kind as the command line names it: people, houses...)."""
+    slug = KIND_PAGES[kind].slug
+    params = query.copy()
+    params.pop("page", None)
+    params.pop("sort", None)
+    for args, kwargs in (([slug], {}), ([], {"kind": slug}), ([], {})):
+        try:
+            url = reverse("registry-export", args=args, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+        if not args and not kwargs:
+            params["kind"] = slug
+        return f"{url}?{params.urlencode()}" if params else url
+    return None
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -303,7 +313,11 @@ def record_list_page(request, kind: str):
         "catalogue": catalogue,
         "query": request.GET.get("q", ""),
         "may_change": not user_scope(user, Action.REGISTRY_CHANGE).empty,
-        "export_url": export_url(kind),
+        "export_url": (
+            export_url(kind, request.GET)
+            if not user_scope(user, Action.REGISTRY_EXPORT).empty
+            else None
+        ),
         "tag_choices": [
             (value, label)
             for value, label in PersonTag.choices
