@@ -13,10 +13,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -62,6 +64,20 @@ class SeesTheRegisters(permissions.BasePermission):
         return not user_scope(request.user, Action.REGISTRY_VIEW).empty
 
 
+class CatalogueOrderingFilter(OrderingFilter):
+    """`ordering` by the listed fields, and by catalogue values (`-extra__yaks`) of the fields
+    that apply in the caller's regions."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context or {})
+        request = (context or {}).get("request")
+        kind = MODEL_KINDS.get(queryset.model)
+        if request is not None and kind:
+            for field in catalogue_fields_for_user(request.user, kind):
+                fields.append((f"extra__{field.key}", field.label))
+        return fields
+
+
 class RecordViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -76,6 +92,7 @@ class RecordViewSet(
     permission_classes = [permissions.IsAuthenticated, SeesTheRegisters]
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = r"\d+"
+    filter_backends = [DjangoFilterBackend, CatalogueOrderingFilter]
     ordering_fields: list[str] = ["id", "created_at", "updated_at"]
 
     @property

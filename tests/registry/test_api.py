@@ -128,6 +128,15 @@ def test_ordering(world, records):
     assert [r["name"] for r in rows["results"]] == ["张小明", "李四", "张三"]
 
 
+def test_ordering_by_a_catalogue_value(world, records):
+    client = api(world.county_manager)
+    url = "/api/v1/households/"
+    rows = client.get(url, {"ordering": "-extra__yaks"}).json()["results"]
+    assert [r["number"] for r in rows] == ["A1", "C1"]
+    rows = client.get(url, {"ordering": "extra__yaks"}).json()["results"]
+    assert [r["number"] for r in rows] == ["C1", "A1"]
+
+
 @pytest.mark.parametrize("kind", ["people", "households", "houses", "units", "organisations"])
 def test_list_queries_do_not_grow_with_the_rows(world, records, kind):
     client = api(world.county_manager)
