@@ -9,28 +9,32 @@ cooperative's winter pasture and often a summer house on its summer pasture. Sho
 schools, clinics and township offices get credit codes, and every village its Party branch
 (`units.py`).
 
-Everything is generated in memory from one random seed per county, then written with
-`bulk_create` and summarised in one `registry.demo_seed` audit entry per county
-(decision 005). A county that already holds register records is left alone, so seeding
-twice adds nothing.
+Everything is generated in memory from one random seed per county, then imported the way a
+county would load its registers: a CSV file per kind through the registry's importer, which
+checks every row by the registers' rules and writes one audit entry per file (decision 005).
+The catalogue fields are defined through the catalogue service. A county that already holds
+register records is left alone, so seeding twice adds nothing.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import random
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from gezhi.core.audit import audit_record
 from gezhi.regions.choices import Level
 from gezhi.regions.models import Region
 from gezhi.registry.catalogue import clean_extra
@@ -42,10 +46,11 @@ from gezhi.registry.choices import (
     RentalStatus,
     ResidenceType,
 )
+from gezhi.registry.importexport import KINDS, Kind, import_kind
 from gezhi.registry.models import CatalogueField, House, Household, Organisation, Person, Unit
+from gezhi.registry.services import catalogue_field_create
 from gezhi.web.demo.families import (
     FEMALE,
-    HEAD,
     MALE,
     Family,
     FamilyMaker,
@@ -484,17 +489,71 @@ class CountyPopulation(UnitsAndOrganisations):
 
     # --- writing -----------------------------------------------------------------------
 
-    def write(self) -> None:
-        """Write everything in dependency order; household heads are set in one update."""
-        House.objects.bulk_create(self.houses, batch_size=2000)
-        Household.objects.bulk_create(self.households, batch_size=2000)
-        Person.objects.bulk_create(self.people, batch_size=1000)
-        Unit.objects.bulk_create(self.units, batch_size=1000)
-        Organisation.objects.bulk_create(self.organisations, batch_size=1000)
-        heads = Person.objects.filter(household=OuterRef("pk"), relation_to_head=HEAD)
-        Household.objects.filter(grid_path__startswith=self.county.path).update(
-            head=Subquery(heads.values("pk")[:1])
-        )
+    def write(self, *, actor, folder: Path) -> None:
+        """Import the registers as a county would: one CSV file per kind, in the order the
+        references need, through the registry's importer, which checks every row by the
+        registers' rules, sets the household heads and writes one audit entry per file."""
+        records = {
+            "houses": self.houses,
+            "households": self.households,
+            "people": self.people,
+            "units": self.units,
+            "organisations": self.organisations,
+        }
+        for kind, rows in records.items():
+            path = folder / f"demo-{self.county.code}-{kind}.csv"
+            write_csv(path, KINDS[kind], rows)
+            result = import_kind(KINDS[kind], path, actor=actor)
+            if result.errors or not result.written:
+                problems = "; ".join(
+                    f"{e.row} {e.column} {e.value!r}: {e.message}" for e in result.errors[:5]
+                )
+                raise RuntimeError(f"the demo's {path.name} did not import: {problems}")
+
+
+def cell(value: Any) -> str:
+    """A value as a CSV cell the importer reads back (choices by their stored code)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "、".join(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+# How a CSV names the record a reference points to.
+REFERENCE_KEYS = {
+    "grid": "code",
+    "house": "code",
+    "household": "number",
+    "unit": "credit_code",
+    "region": "code",
+}
+
+
+def write_csv(path: Path, kind: Kind, records: list) -> None:
+    """The records as an import file of `kind`: its columns by field name, catalogue values
+    by their keys."""
+    names = [c.name for c in kind.columns if c.name != "crs"]
+    extra_keys = sorted({key for record in records for key in record.extra})
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(names + extra_keys)
+        for record in records:
+            row = []
+            for name in names:
+                if name in REFERENCE_KEYS:
+                    target = getattr(record, name)
+                    row.append("" if target is None else getattr(target, REFERENCE_KEYS[name]))
+                else:
+                    row.append(cell(getattr(record, name)))
+            row += [cell(record.extra.get(key)) for key in extra_keys]
+            writer.writerow(row)
 
 
 def county_ancestors(county: Region) -> tuple[str, str]:
@@ -506,44 +565,28 @@ def county_ancestors(county: Region) -> tuple[str, str]:
 def catalogue_fields(
     county: Region, specs: tuple[CatalogueSpec, ...], *, actor
 ) -> list[CatalogueField]:
-    """The county's household catalogue fields, created if missing (each with its audit
-    entry), so every village and grid below the county uses them."""
+    """The county's household catalogue fields, defined at the county (so every village and
+    grid below it uses them) through the catalogue service if missing."""
     fields = []
     for order, spec in enumerate(specs, start=1):
-        existing = CatalogueField.objects.filter(
+        field = CatalogueField.objects.filter(
             region=county, kind=RecordKind.HOUSEHOLD, key=spec.key
         ).first()
-        if existing is None:
-            existing = CatalogueField.objects.create(
+        if field is None:
+            field = catalogue_field_create(
+                actor=actor,
                 region=county,
-                region_path=county.path,
                 kind=RecordKind.HOUSEHOLD,
                 key=spec.key,
                 label=spec.label,
                 type=spec.type,
                 unit=spec.unit,
-                choices=list(spec.choices),
+                choices=spec.choices,
                 required=spec.required,
                 help_text=spec.help_text,
                 order=order,
             )
-            audit_record(
-                actor=actor,
-                action="catalogue_field.create",
-                obj=existing,
-                after={
-                    "region": county.code,
-                    "kind": existing.kind,
-                    "key": existing.key,
-                    "label": existing.label,
-                    "type": existing.type,
-                    "unit": existing.unit,
-                    "choices": existing.choices,
-                    "required": existing.required,
-                },
-                reason="demo",
-            )
-        fields.append(existing)
+        fields.append(field)
     return fields
 
 
@@ -582,8 +625,8 @@ def seed_population(
 ) -> PopulationSummary:
     """Seed the county's registers unless it already holds register records.
 
-    The catalogue fields are ensured either way. The records are written with `bulk_create`
-    and summarised in one `registry.demo_seed` audit entry (decision 005).
+    `actor` defines the catalogue fields (ensured either way) and imports the records; the
+    demo passes the county's manager, as in a real deployment.
     """
     fields = catalogue_fields(county, LOCALITIES[plan.code].catalogue, actor=actor)
     if people_per_grid <= 0 or has_population(county):
@@ -604,22 +647,6 @@ def seed_population(
         taken_codes=taken_codes,
     )
     population.build(fields)
-    population.write()
-    summary = population_summary(county, created=True)
-    audit_record(
-        actor=actor,
-        action="registry.demo_seed",
-        obj=county,
-        after={
-            "seed": seed,
-            "people_per_grid": people_per_grid,
-            "people": summary.people,
-            "households": summary.households,
-            "houses": summary.houses,
-            "units": summary.units,
-            "organisations": summary.organisations,
-            "catalogue_fields": [f.key for f in fields],
-        },
-        reason="demo",
-    )
-    return summary
+    with tempfile.TemporaryDirectory(prefix="gezhi-demo-") as folder:
+        population.write(actor=actor, folder=Path(folder))
+    return population_summary(county, created=True)

@@ -139,15 +139,18 @@ class DemoSeeder:
                 self.report.existing_counties.append(plan.code)
             self.county_accounts(plan, county, admin=admin, security=security)
         self.citizen(security=security)
-        # The registers come last: houses, people and units need the grids in place.
+        # The registers come last: houses, people and units need the grids in place. Each
+        # county's manager defines its catalogue and imports its registers.
         for code in self.options.counties:
+            plan = places.COUNTY_BY_CODE[code]
+            manager = User.objects.filter(username=f"{plan.slug}_manager").first()
             self.report.population.append(
                 seed_population(
                     Region.objects.get(code=code),
-                    places.COUNTY_BY_CODE[code],
+                    plan,
                     seed=self.options.seed,
                     people_per_grid=self.options.people_per_grid,
-                    actor=admin,
+                    actor=manager or admin,
                     log=self.log,
                 )
             )
