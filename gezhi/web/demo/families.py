@@ -73,11 +73,37 @@ FAMILY_KINDS = {
 }
 
 
+INFLOW_REASONS = {
+    InflowReason.WORK: 62,
+    InflowReason.BUSINESS: 25,
+    InflowReason.FAMILY: 7,
+    InflowReason.MEDICAL: 1,
+    InflowReason.OTHER: 5,
+}
+RESIDENCE_TYPES = {
+    ResidenceType.RENTED: 80,
+    ResidenceType.EMPLOYER: 10,
+    ResidenceType.RELATIVES: 6,
+    ResidenceType.OWN: 4,
+}
+
+
+# Foreign residents of 通州区, engineers at its textile firms and family: (name as in the
+# passport, Chinese name, sex, age, nationality, passport number prefix and digits, purpose).
+OVERSEAS_COUPLE = (
+    ("KIM MINJUN", "金敏俊", MALE, 41, "韩国", "M", 8, "工作"),
+    ("LEE SEOYEON", "李瑞妍", FEMALE, 38, "韩国", "M", 8, "随任"),
+)
+OVERSEAS_SINGLE = (("SATO KENTA", "佐藤健太", MALE, 35, "日本", "TR", 7, "工作"),)
+
+
 def pick(rng: random.Random, weights: dict[str, float]) -> str:
+    """One key of `weights`, drawn in proportion to its weight."""
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 def pick_pair(rng: random.Random, pairs: tuple[tuple[str, float], ...]) -> str:
+    """The first of one (value, weight) pair, drawn in proportion to its weight."""
     return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
 
@@ -136,6 +162,7 @@ class FamilyMaker:
         )
 
     def family_style(self, place: Place, origin: Origin | None) -> str:
+        """Which mix of household compositions applies (a key of FAMILY_KINDS)."""
         if origin is not None:
             return "floating"
         if self.locality.names != "han":
@@ -221,30 +248,14 @@ class FamilyMaker:
             ethnicity = pick_pair(rng, self.locality.ethnicities)
         surname = names.surname() if name_style in ("han", "hui") else ""
         household = self.household(place)
-        arrived = REFERENCE_DAY - dt.timedelta(days=rng.randint(30, 6 * 365))
-        home = ""
         if origin is not None:
-            town = rng.choice(HOME_TOWNS)
-            home = f"{origin.place}{town}镇{rng.choice(HOME_TOWNS)}村{rng.randint(1, 12)}组"
-        residence = pick(
-            rng,
-            {
-                ResidenceType.RENTED: 80,
-                ResidenceType.EMPLOYER: 10,
-                ResidenceType.RELATIVES: 6,
-                ResidenceType.OWN: 4,
-            },
-        )
-        reason = pick(
-            rng,
-            {
-                InflowReason.WORK: 62,
-                InflowReason.BUSINESS: 25,
-                InflowReason.FAMILY: 7,
-                InflowReason.MEDICAL: 1,
-                InflowReason.OTHER: 5,
-            },
-        )
+            # What the whole floating family shares: where they are registered, why and
+            # when they came, where they live.
+            town, village = rng.choice(HOME_TOWNS), rng.choice(HOME_TOWNS)
+            home = f"{origin.place}{town}镇{village}村{rng.randint(1, 12)}组"
+            arrived = REFERENCE_DAY - dt.timedelta(days=rng.randint(30, 6 * 365))
+            reason = pick(rng, INFLOW_REASONS)
+            residence = pick(rng, RESIDENCE_TYPES)
         people = []
         for member in members:
             birth = birth_date_for(rng, member.age)
@@ -274,11 +285,12 @@ class FamilyMaker:
             self.describe(person, member, place, kind, origin, members)
             if origin is not None:
                 person.population_type = PopulationType.FLOATING
-                person.inflow_reason = (
-                    reason if member.age >= 18 or member.relation == HEAD else InflowReason.FAMILY
-                )
-                if member.age < 18 and member.relation != HEAD and rng.random() < 0.5:
-                    person.inflow_reason = InflowReason.STUDY if member.age >= 6 else reason
+                if member.age >= 18 or member.relation == HEAD:
+                    person.inflow_reason = reason
+                elif member.age >= 6 and rng.random() < 0.5:
+                    person.inflow_reason = InflowReason.STUDY
+                else:
+                    person.inflow_reason = InflowReason.FAMILY  # came with their parents
                 person.residence_type = residence
                 person.arrived_on = max(arrived, birth)
                 person.registered_region_code = origin.code
@@ -356,8 +368,9 @@ class FamilyMaker:
                 }.get(origin.names, (("藏传佛教", 1.0),))
             person.religion = pick_pair(rng, religions)
 
-    def education(self, age: int, place: Place, tibetan: bool, origin) -> str:
-        # Children: the school they are in (6-11 primary, 12-14 junior, 15-17 senior).
+    def education(self, age: int, place: Place, tibetan: bool, origin: Origin | None) -> str:
+        """A child's school (6-11 primary, 12-14 junior, 15-17 senior); an adult's highest
+        level, by generation and place."""
         if age < 6:
             return ""
         if age < 12:
@@ -396,7 +409,8 @@ class FamilyMaker:
             )
         return pick(self.rng, table[era])
 
-    def occupation(self, age: int, place: Place, tibetan: bool, origin) -> str:
+    def occupation(self, age: int, place: Place, tibetan: bool, origin: Origin | None) -> str:
+        """What someone does, by age and place; floating adults mostly work or trade."""
         rng = self.rng
         if age < 6:
             return "学龄前儿童"
@@ -489,34 +503,13 @@ class FamilyMaker:
         """Foreign residents (engineers at 通州区's textile firms), with passports."""
         rng = self.rng
         household = self.household(place)
-        if couple:
-            spec = [
-                ("KIM MINJUN", "金敏俊", MALE, 41, "韩国", f"M{rng.randrange(10**8):08d}", "工作"),
-                (
-                    "LEE SEOYEON",
-                    "李瑞妍",
-                    FEMALE,
-                    38,
-                    "韩国",
-                    f"M{rng.randrange(10**8):08d}",
-                    "随任",
-                ),
-            ]
-        else:
-            spec = [
-                (
-                    "SATO KENTA",
-                    "佐藤健太",
-                    MALE,
-                    35,
-                    "日本",
-                    f"TR{rng.randrange(10**7):07d}",
-                    "工作",
-                )
-            ]
+        spec = OVERSEAS_COUPLE if couple else OVERSEAS_SINGLE
         arrived = REFERENCE_DAY - dt.timedelta(days=rng.randint(200, 900))
         people = []
-        for index, (name, chinese, sex, age, nationality, passport, purpose) in enumerate(spec):
+        for index, (name, chinese, sex, age, nationality, prefix, digits, purpose) in enumerate(
+            spec
+        ):
+            passport = f"{prefix}{rng.randrange(10**digits):0{digits}d}"
             people.append(
                 Person(
                     name=name,
