@@ -117,6 +117,22 @@ def test_list_search_filters_and_count(world, records):
     assert listed(client.get("/registry/people/", {"grid": world.grid_b.code})) == ["王五"]
 
 
+def test_list_with_a_wrong_filter_says_so(world, records):
+    response = client_for(world.county_manager).get(
+        "/registry/people/", {"age_min": "六十", "sex": "female"}
+    )
+    assert response.status_code == 200
+    assert "age_min" in response.context["form"].errors
+    # The filters that are right still apply.
+    assert listed(response) == ["李四", "王五"]
+
+
+def test_people_and_households_link_to_each_other(world, records):
+    client = client_for(world.worker_a)
+    assert 'href="/registry/households/">按户查看' in html(client.get("/registry/people/"))
+    assert 'href="/registry/people/">按人查看' in html(client.get("/registry/households/"))
+
+
 def test_list_catalogue_columns_filters_and_sorting(world, records):
     client = client_for(world.county_manager)
     response = client.get("/registry/households/", {"sort": "-extra__yaks"})
