@@ -166,8 +166,9 @@ def read_table(
     `titles`, if given, receives the header cells as written (for messages).
     """
     aliases = aliases or {}
-    keep = frozenset(keep_numbers)
+    keep: frozenset[str] = frozenset()
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        keep = frozenset(keep_numbers)  # CSV cells are text already
         raw_rows = _xlsx_rows(path, convert=not keep)
     else:
         text = decode_text(path.read_bytes())

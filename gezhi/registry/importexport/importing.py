@@ -24,12 +24,13 @@ import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,10 +63,25 @@ from gezhi.registry.validation import CLEANERS, WARNING, Cleaned
 
 LOOKUP_CHUNK = 2000
 INSERT_ROWS = 500  # rows per INSERT statement (bounded by the driver's parameter limit too)
+SQLITE_CACHE_KIB = 65536  # page cache while inserting many rows on SQLite
 SYSTEM = Scope(everywhere=True, paths=())
 # An ID number Excel has turned into a number and a CSV has kept as "1.10105E+17".
 SCIENTIFIC_RE = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 
+# Fields of a stored record that matching and the checks read, whatever the file gives.
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "people": (
+        "id_number",
+        "document_type",
+        "document_number",
+        "household",
+        "relation_to_head",
+    ),
+    "households": ("number",),
+    "houses": ("code",),
+    "units": ("credit_code",),
+    "organisations": ("credit_code",),
+}
 # How a reference column is looked up: the model and the field its text names.
 REFERENCE_KEYS: dict[str, tuple[type[models.Model], str]] = {
     "house": (House, "code"),
@@ -132,6 +148,7 @@ class RegistryImport:
         self.grids_by_id: dict[int, Region] = {}
         self.catalogue_fields: dict[str, list[CatalogueField]] = {}  # by grid path
         self.head_rows: dict[int, Row] = {}  # household id -> the row naming its head
+        self._stored_fields: list[str] | None = None
         self.today = timezone.localdate()
 
     # --- reporting ----------------------------------------------------------------------
@@ -243,15 +260,17 @@ class RegistryImport:
                     extra=extra
                 )
                 self.error(row, "", extra, message)
+            raw = row.raw
             for name in model_columns:
                 value = values[name]
-                if isinstance(value, str):
-                    if not value:
-                        continue
-                    value = spreadsheet_unescape(value)
-                    if name in ID_NUMBER_COLUMNS and SCIENTIFIC_RE.fullmatch(value):
+                if value == "":
+                    continue
+                if value.__class__ is str:
+                    if value[0] == "'":
+                        value = spreadsheet_unescape(value)
+                    if name in id_columns and SCIENTIFIC_RE.fullmatch(value):
                         value = float(value)  # refused as a number, with the reason
-                row.raw[name] = value
+                raw[name] = value
             for name in extra_columns:
                 value = values[name]
                 if value:
@@ -261,9 +280,26 @@ class RegistryImport:
 
     # --- 2. existing records ------------------------------------------------------------
 
+    def stored_fields(self) -> list[str]:
+        """The fields of stored records the checks compare: those the file gives (and what
+        they derive), the keys, the grid and the catalogue values."""
+        attnames = {f.name: f.attname for f in self.model._meta.concrete_fields}
+        wanted = {"id", "grid", "grid_path", "extra", "name", *KEY_FIELDS.get(self.kind.name, ())}
+        for name in self.columns:
+            if name.startswith(EXTRA_PREFIX) or name == "crs":
+                continue
+            wanted.add(name)
+            if name in ("lng", "lat"):
+                wanted.update(("lng", "lat"))
+            if name == "id_number":
+                wanted.update(("sex", "birth_date"))
+        return sorted(attnames[name] for name in wanted if name in attnames)
+
     def stored(self, **lookup: Any) -> list[dict[str, Any]]:
-        names = [f.attname for f in self.model._meta.concrete_fields]
-        return list(self.model._default_manager.filter(**lookup).values(*names))
+        if self._stored_fields is None:
+            self._stored_fields = self.stored_fields()
+        query = self.model._default_manager.filter(**lookup)
+        return list(query.values(*self._stored_fields))
 
     def find_existing(self, rows: list[Row]) -> None:
         """Match rows to stored records by the keys the raw cells give (before cleaning, so
@@ -592,37 +628,32 @@ class RegistryImport:
         for chunk in _chunks(heads):
             query = Household.objects.filter(pk__in=chunk).values_list("pk", "head_id")
             current.update(query)
-        names = dict(
-            Person.objects.filter(pk__in={h for h in current.values() if h}).values_list(
-                "pk", "name"
-            )
-        )
-        number_of = {
-            ref["id"]: str(row.data.get("household"))
-            for rows_ in heads.values()
-            for row in rows_
-            if (ref := row.refs.get("household"))
-        }
+        conflicts: list[tuple[Row, str, int]] = []
         for household_id, same in heads.items():
+            number = str(same[0].data.get("household"))
             if len(same) > 1:
                 numbers = _("、").join(str(row.number) for row in same)
                 for row in same:
                     message = _("户 {number} 在文件中有多个户主（第 {rows} 行）").format(
-                        number=number_of[household_id], rows=numbers
+                        number=number, rows=numbers
                     )
                     self.error(row, "relation_to_head", row.raw.get("relation_to_head"), message)
                 continue
             row = same[0]
             head_id = current.get(household_id)
-            person_id = row.existing["id"] if row.existing else None
             if head_id is None:
                 self.head_rows[household_id] = row
-            elif head_id != person_id:
-                message = _("户 %(number)s 已有户主%(head)s；请使用“更换户主”") % {
-                    "number": number_of[household_id],
-                    "head": names.get(head_id, ""),
-                }
-                self.error(row, "relation_to_head", row.raw.get("relation_to_head"), message)
+            elif head_id != (row.existing["id"] if row.existing else None):
+                conflicts.append((row, number, head_id))
+        names: dict[int, str] = {}
+        for chunk in _chunks({head_id for _row, _number, head_id in conflicts}):
+            names.update(Person.objects.filter(pk__in=chunk).values_list("pk", "name"))
+        for row, number, head_id in conflicts:
+            message = _("户 %(number)s 已有户主%(head)s；请使用“更换户主”") % {
+                "number": number,
+                "head": names.get(head_id, ""),
+            }
+            self.error(row, "relation_to_head", row.raw.get("relation_to_head"), message)
 
     # --- 4. planning --------------------------------------------------------------------
 
@@ -670,22 +701,27 @@ class RegistryImport:
 
     # --- 5. writing ---------------------------------------------------------------------
 
-    def new_values(self, row: Row, now) -> dict[str, Any]:
-        """A new record's column values (attnames), as the kind's create service sets them."""
-        values = {name: value for name, value in row.data.items() if name not in REFERENCES}
-        values.pop("crs", None)
+    def new_values(self, row: Row) -> dict[str, Any]:
+        """A new record's column values (attnames), as the kind's create service sets them.
+
+        Built from the row's cleaned data in place: the row is not read again.
+        """
+        values = row.data
         for name in REFERENCES:
-            ref = row.refs.get(name)
-            if ref and name != "grid":
-                values[f"{name}_id"] = ref["id"]
-        address_from = "house" if "house" in row.refs else None
-        address_field = "current_address" if self.kind.name == "people" else "address"
-        if address_from and row.refs.get(address_from) and not values.get(address_field):
-            values[address_field] = row.refs[address_from]["address"]
+            if name in values:
+                del values[name]
+                ref = row.refs.get(name)
+                if ref and name != "grid":
+                    values[f"{name}_id"] = ref["id"]
+        values.pop("crs", None)
+        house = row.refs.get("house")
+        if house is not None:
+            address_field = "current_address" if self.kind.name == "people" else "address"
+            if not values.get(address_field):
+                values[address_field] = house["address"]
         values["grid_id"] = row.grid.pk  # type: ignore[union-attr]
         values["grid_path"] = row.grid.path  # type: ignore[union-attr]
         values["extra"] = row.extra
-        values["created_at"] = values["updated_at"] = now
         return values
 
     @transaction.atomic
@@ -693,7 +729,11 @@ class RegistryImport:
         from gezhi.registry.services import id_ranges, record_import_audit
 
         now = timezone.now()
-        created = insert_rows(self.model, [self.new_values(row, now) for row in plan.creates])
+        created = insert_rows(
+            self.model,
+            [self.new_values(row) for row in plan.creates],
+            constants={"created_at": now, "updated_at": now},
+        )
         created_of = dict(zip(map(id, plan.creates), created, strict=True))
         heads_set = self.set_heads(plan, created_of, now)
         updated = self.apply_updates(plan.updates)
@@ -744,11 +784,23 @@ class RegistryImport:
         table = connection.ops.quote_name(Household._meta.db_table)
         stamp = Household._meta.get_field("updated_at").get_db_prep_save(now, connection)
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET head_id = %s, updated_at = %s "  # noqa: S608
-                "WHERE id = %s AND head_id IS NULL",
-                [(person_id, stamp, household_id) for person_id, household_id in pairs],
-            )
+            if connection.vendor == "postgresql":
+                # One statement per chunk: row-by-row updates cost a round trip each.
+                for start in range(0, len(pairs), LOOKUP_CHUNK):
+                    chunk = pairs[start : start + LOOKUP_CHUNK]
+                    values = ", ".join(["(%s::bigint, %s::bigint)"] * len(chunk))
+                    cursor.execute(
+                        f"UPDATE {table} AS h SET head_id = v.person, updated_at = %s "  # noqa: S608
+                        f"FROM (VALUES {values}) AS v(person, household) "
+                        "WHERE h.id = v.household AND h.head_id IS NULL",
+                        [stamp, *(value for pair in chunk for value in pair)],
+                    )
+            else:
+                cursor.executemany(
+                    f"UPDATE {table} SET head_id = %s, updated_at = %s "  # noqa: S608
+                    "WHERE id = %s AND head_id IS NULL",
+                    [(person_id, stamp, household_id) for person_id, household_id in pairs],
+                )
         return [household_id for _person, household_id in pairs]
 
     def apply_updates(self, rows: list[Row]) -> list[int]:
@@ -896,73 +948,144 @@ PLAIN_TYPES = frozenset(
 )
 
 
-def _parameter_limit() -> int:
+def _parameter_limit(conn) -> int:
     """How many parameters one statement may carry on this connection."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        getlimit = getattr(connection.connection, "getlimit", None)
+    if conn.vendor == "sqlite":
+        conn.ensure_connection()
+        getlimit = getattr(conn.connection, "getlimit", None)
         if getlimit is not None:
             return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         return 999
-    if connection.vendor == "postgresql":
+    if conn.vendor == "postgresql":
         return 65535
-    return connection.features.max_query_params or 999
+    return conn.features.max_query_params or 999
 
 
-def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
+@contextmanager
+def _page_cache(conn, cursor, rows: int):
+    """On SQLite, a larger page cache for a large insert: every row adds to each of the
+    table's indexes at a random place, and the default cache (2 MB) keeps few of their pages."""
+    if conn.vendor != "sqlite" or rows < 10_000:
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    (before,) = cursor.fetchone()
+    cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _preparer(model_field: models.Field, conn) -> Callable[[Any], Any] | None:
+    """How a field's Python value becomes a query parameter (None: as it is)."""
+    internal = model_field.get_internal_type()
+    if internal in PLAIN_TYPES:
+        return None
+    if internal == "DateField":
+        adapt = conn.ops.adapt_datefield_value
+        return lambda value: None if value is None else adapt(value)
+
+    def prepare(value: Any) -> Any:
+        return model_field.get_db_prep_save(value, conn)
+
+    if internal == "JSONField":
+        # Most records have no tags and no catalogue values: prepare the empty ones once.
+        empty = {list: prepare([]), dict: prepare({})}
+        return lambda value: (
+            empty[type(value)] if not value and type(value) in empty else prepare(value)
+        )
+    return prepare
+
+
+def insert_rows(
+    model: type[models.Model], rows: list[dict[str, Any]], constants: dict[str, Any] | None = None
+) -> list[int]:
     """Insert rows (attname -> Python value) and return their primary keys, in order.
+
+    `constants`: values every row shares (the timestamps), prepared once.
 
     `bulk_create` does the same through model instances, preparing every value of every
     field through the field's methods; for 100,000 people that costs more than the rest of
     the import. Here each field's preparation is decided once: plain values go to the driver
-    as they are, the others (dates, decimals, JSON) through the field, and missing values
-    take the field's default. Multi-row INSERT ... RETURNING, as `bulk_create` issues.
+    as they are, dates through the backend's adapter, the others (JSON, decimals) through the
+    field, and missing values take the field's default. Multi-row INSERT ... RETURNING, as
+    `bulk_create` issues.
     """
     if not rows:
         return []
-    if not connection.features.can_return_rows_from_bulk_insert:
-        objects = [model(**row) for row in rows]
+    constants = constants or {}
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.features.can_return_rows_from_bulk_insert:
+        objects = [model(**row, **constants) for row in rows]
         model._default_manager.bulk_create(objects)
         return [obj.pk for obj in objects]  # type: ignore[misc]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     plan = []
     for model_field in fields:
-        prepare = None
-        if model_field.get_internal_type() not in PLAIN_TYPES:
-            prepare = lambda value, f=model_field: f.get_db_prep_save(value, connection)  # noqa: E731
+        prepare = _preparer(model_field, conn)
+        if model_field.attname in constants:
+            value = constants[model_field.attname]
+            plan.append((model_field.attname, None, prepare(value) if prepare else value, True))
+            continue
         default = model_field.get_default()
-        plan.append(
-            (
-                model_field.attname,
-                prepare,
-                prepare(default) if prepare and default is not None else default,
-            )
-        )
-    quote = connection.ops.quote_name
+        if prepare is not None and default is not None:
+            default = prepare(default)
+        plan.append((model_field.attname, prepare, default, False))
+
+    def parameters(row: dict[str, Any]) -> Iterator[Any]:
+        for attname, prepare, default, constant in plan:
+            if constant or attname not in row:
+                yield default
+            elif prepare is None:
+                yield row[attname]
+            else:
+                yield prepare(row[attname])
+
+    if conn.vendor == "postgresql":
+        return _copy_rows(conn, model, fields, rows, parameters)
+    quote = conn.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
     pk_column = quote(model._meta.pk.column)  # type: ignore[union-attr]
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(INSERT_ROWS, _parameter_limit() // len(fields)))
+    per_statement = max(1, min(INSERT_ROWS, _parameter_limit(conn) // len(fields)))
     ids: list[int] = []
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor, _page_cache(conn, cursor, len(rows)):
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
             params: list[Any] = []
-            append = params.append
             for row in batch:
-                for attname, prepare, default in plan:
-                    if attname in row:
-                        value = row[attname]
-                        append(prepare(value) if prepare is not None else value)
-                    else:
-                        append(default)
+                params.extend(parameters(row))
             values = ", ".join([one] * len(batch))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk_column}",  # noqa: S608
                 params,
             )
             ids.extend(pk for (pk,) in cursor.fetchall())
+    return ids
+
+
+def _copy_rows(conn, model, fields, rows, parameters) -> list[int]:
+    """PostgreSQL: COPY, with the keys drawn from the table's sequence first.
+
+    A multi-row INSERT with tens of thousands of parameters spends most of its time in the
+    driver splitting the query; COPY streams the rows (several times faster). The keys come
+    from the same sequence the table's inserts use, so concurrent writers never collide.
+    """
+    quote = conn.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk_column = model._meta.pk.column
+    columns = ", ".join(quote(f.column) for f in (model._meta.pk, *fields))
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk_column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row((pk, *parameters(row)))
     return ids
 
 
