@@ -323,13 +323,44 @@ def record_list_page(request, kind: str):
             for value, label in PersonTag.choices
             if may_reveal_somewhere or value not in SENSITIVE_TAGS
         ],
-        # Place filters have their own lists; record numbers are for the API and links.
-        "handled_filters": ("q", "region", "grid", "household", "house", "unit"),
+        # Place filters have their own lists; record numbers are for the API and links;
+        # ranges and the catalogue's filters have rows of their own.
+        "handled_filters": (
+            "q",
+            "region",
+            "grid",
+            "household",
+            "house",
+            "unit",
+            "age_min",
+            "age_max",
+        ),
+        "catalogue_filter_names": filterset.catalogue_filter_names,
+        "catalogue_filter_rows": filter_rows(filterset),
         "region_options": region_options(filter_regions(user)),
         "grids": filter_grids(user, filterset.region_asked()),
         "table_template": f"registry/_table_{kind}.html",
     }
     return render(request, "registry/list.html", context)
+
+
+def filter_rows(filterset) -> list[tuple[str, list]]:
+    """The side panel's rows for ranges and catalogue fields: (label, [from, to]) for age,
+    numbers and dates, (label, [field]) for the others."""
+    form = filterset.form
+    rows: list[tuple[str, list]] = []
+    if "age_min" in form.fields:
+        rows.append((_("年龄"), [form["age_min"], form["age_max"]]))
+    for catalogue_field in filterset.catalogue_fields:
+        name = f"extra__{catalogue_field.key}"
+        label = catalogue_field.label
+        if catalogue_field.type in (FieldType.NUMBER, FieldType.DATE):
+            if catalogue_field.unit:
+                label = f"{label}（{catalogue_field.unit}）"
+            rows.append((label, [form[f"{name}__min"], form[f"{name}__max"]]))
+        else:
+            rows.append((label, [form[name]]))
+    return rows
 
 
 def region_options(regions) -> list[tuple[str, str]]:
