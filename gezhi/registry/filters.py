@@ -184,13 +184,15 @@ class RecordFilterSet(django_filters.FilterSet):
 
     def region_asked(self):
         """The region named by the `region` parameter, if the user may see records there."""
-        code = (self.data.get("region") or "").strip()
-        if not code:
-            return None
-        region = Region.objects.filter(code=code).first()
-        if region is None or not user_scope(self.user, Action.REGISTRY_VIEW).covers(region.path):
-            return None
-        return region
+        if not hasattr(self, "_region_asked"):
+            code = (self.data.get("region") or "").strip()
+            region = Region.objects.filter(code=code).first() if code else None
+            if region is not None and not user_scope(self.user, Action.REGISTRY_VIEW).covers(
+                region.path
+            ):
+                region = None
+            self._region_asked = region
+        return self._region_asked
 
     @property
     def catalogue_filter_names(self) -> list[str]:
