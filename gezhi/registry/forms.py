@@ -267,6 +267,13 @@ class RecordForm(forms.Form):
         if model_field.is_relation:
             return forms.CharField(label=label, required=False, help_text=REFERENCE_HELP[name])
         if model_field.choices:
+            default = model_field.get_default()
+            if default:
+                # A field with a default (sex, population type) is never empty.
+                choices = [(v, str(lbl)) for v, lbl in model_field.choices]
+                return forms.ChoiceField(
+                    label=label, required=False, choices=choices, initial=default
+                )
             return forms.ChoiceField(label=label, required=False, choices=_choices(model_field))
         if isinstance(model_field, models.BooleanField):
             return forms.BooleanField(label=label, required=False)
@@ -340,6 +347,8 @@ class RecordForm(forms.Form):
             if name.startswith(EXTRA_PREFIX) or name in ("reason", "head"):
                 continue
             value = self.cleaned_data.get(name)
+            if self.record is None and value in (None, "", []):
+                continue  # a new record: what was not filled in takes its default
             if name in services.SENSITIVE_FIELDS and self.record is not None and not value:
                 continue  # left empty: keep the registered value
             if name == "tags" and self.record is not None:

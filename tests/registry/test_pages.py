@@ -402,6 +402,18 @@ def test_create_a_person(world, records):
     assert AuditEntry.objects.filter(action="person.create", object_id=str(person.pk)).exists()
 
 
+def test_create_with_only_a_name_takes_the_defaults(world, records):
+    response = client_for(world.worker_a).post(
+        "/registry/people/new/", {"name": "无证人员", "house": "HA1"}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    person = Person.objects.get(name="无证人员")
+    assert (person.sex, person.population_type, person.id_number) == ("unknown", "registered", "")
+    form = client_for(world.worker_a).get(f"/registry/people/{person.pk}/edit/")
+    choices = dict(form.context["form"].fields["population_type"].choices)
+    assert "" not in choices  # never emptied by mistake
+
+
 def test_create_errors_land_on_their_fields(world, records):
     client = client_for(world.worker_a)
     bad_id = ID_A1[:-1] + ("0" if ID_A1[-1] != "0" else "1")
