@@ -351,6 +351,9 @@ class RecordForm(forms.Form):
                 continue  # a new record: what was not filled in takes its default
             if name in services.SENSITIVE_FIELDS and self.record is not None and not value:
                 continue  # left empty: keep the registered value
+            if name == "grid" and self.record is not None and value == self.record.grid.code:
+                # Unchanged: a new house or point may still move the record.
+                continue
             if name == "tags" and self.record is not None:
                 # Sensitive tags the user may not see are kept as they are.
                 hidden = [

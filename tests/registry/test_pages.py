@@ -476,6 +476,18 @@ def test_edit_keeps_personal_data_unless_retyped(world, records):
     assert "入户核实" in detail and "牧民" in detail
 
 
+def test_edit_a_new_house_moves_the_person_to_its_grid(world, records):
+    client = client_for(world.township_manager)
+    url = f"/registry/people/{records.li.pk}/edit/"
+    data = form_values(client.get(url))
+    data.update(house="HB1", reason="搬家")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    li = Person.objects.get(pk=records.li.pk)
+    assert (li.house.code, li.grid) == ("HB1", world.grid_b)
+    assert "迁移网格" in html(client.get(f"/registry/people/{li.pk}/"))
+
+
 def test_edit_by_someone_who_may_not_change_is_refused(world, records):
     url = f"/registry/people/{records.zhang.pk}/edit/"
     assert client_for(world.clerk).get(url).status_code == 403
