@@ -133,6 +133,21 @@ def test_people_and_households_link_to_each_other(world, records):
     assert 'href="/registry/people/">按人查看' in html(client.get("/registry/households/"))
 
 
+@pytest.mark.urls("tests.registry.urls_with_export")
+def test_export_button_carries_the_lists_filters(world, records):
+    from django.urls import reverse
+
+    export = reverse("registry-export", args=["people"])
+    page = html(
+        client_for(world.township_manager).get(
+            "/registry/people/", {"q": "张", "sex": "male", "page": "1", "sort": "name"}
+        )
+    )
+    assert f'href="{export}?q=%E5%BC%A0&amp;sex=male"' in page
+    # Grid workers keep their grid's registers but do not export them.
+    assert export not in html(client_for(world.worker_a).get("/registry/people/"))
+
+
 def test_list_catalogue_columns_filters_and_sorting(world, records):
     client = client_for(world.county_manager)
     response = client.get("/registry/households/", {"sort": "-extra__yaks"})
