@@ -217,7 +217,6 @@ KIND_PAGES: dict[str, KindPage] = {
         ),
     ),
 }
-SLUG_KINDS = {page.slug: page.kind for page in KIND_PAGES.values()}
 
 # Shown only for the population type they belong to.
 FLOATING_FACTS = {"inflow_reason", "residence_type", "arrived_on"}
@@ -231,10 +230,6 @@ def url_name(kind: str, view: str) -> str:
 
 def record_url(record) -> str:
     return reverse(url_name(MODEL_KINDS[type(record)], "detail"), args=[record.pk])
-
-
-def _page_or_404(kind: str) -> KindPage:
-    return KIND_PAGES[kind]
 
 
 def _record_or_404(user, model, pk, action: str = Action.REGISTRY_VIEW):
@@ -251,21 +246,16 @@ def _require_some_scope(user, action: str) -> None:
 
 
 def export_url(kind: str, query) -> str | None:
-    """The export of this list with its filters, if the import and export pages are installed
-    (`registry-export`, taking the kind as the command line names it: people, houses...)."""
-    slug = KIND_PAGES[kind].slug
+    """The export page of this list with its filters, if the import and export pages are
+    installed (`registry-export`, taking the kind as the command line names it)."""
+    try:
+        url = reverse("registry-export", args=[KIND_PAGES[kind].slug])
+    except NoReverseMatch:
+        return None
     params = query.copy()
     params.pop("page", None)
     params.pop("sort", None)
-    for args, kwargs in (([slug], {}), ([], {"kind": slug}), ([], {})):
-        try:
-            url = reverse("registry-export", args=args, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-        if not args and not kwargs:
-            params["kind"] = slug
-        return f"{url}?{params.urlencode()}" if params else url
-    return None
+    return f"{url}?{params.urlencode()}" if params else url
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -275,7 +265,7 @@ def export_url(kind: str, query) -> str | None:
 @require_GET
 def record_list_page(request, kind: str):
     """A register's list: search, filters in a side panel, sortable columns, 50 a page."""
-    page_conf = _page_or_404(kind)
+    page_conf = KIND_PAGES[kind]
     user = request.user
     _require_some_scope(user, Action.REGISTRY_VIEW)
     model = page_conf.model
@@ -464,7 +454,7 @@ def catalogue_facts(kind: str, record) -> list[Fact]:
 @require_GET
 def record_detail_page(request, kind: str, pk: int):
     """One record: its fields, catalogue values, related records and history."""
-    page_conf = _page_or_404(kind)
+    page_conf = KIND_PAGES[kind]
     user = request.user
     record = _record_or_404(user, page_conf.model, pk)
     context: dict[str, Any] = {
@@ -525,7 +515,7 @@ def _save(form, call) -> Any | None:
 @require_http_methods(["GET", "POST"])
 def record_create_page(request, kind: str):
     """A new record of `kind`: its fields and the catalogue's, in the grid the user picks."""
-    page_conf = _page_or_404(kind)
+    page_conf = KIND_PAGES[kind]
     user = request.user
     _require_some_scope(user, Action.REGISTRY_CHANGE)
     # Choosing a grid (htmx reloads the form) narrows the catalogue fields to that grid's;
@@ -576,7 +566,7 @@ def _update(kind: str, user, record, form):
 @require_http_methods(["GET", "POST"])
 def record_update_page(request, kind: str, pk: int):
     """Change a record; the reason given is kept in its history."""
-    page_conf = _page_or_404(kind)
+    page_conf = KIND_PAGES[kind]
     user = request.user
     record = _record_or_404(user, page_conf.model, pk)
     if not user_scope(user, Action.REGISTRY_CHANGE).covers(record.grid_path):
@@ -606,7 +596,7 @@ def record_reveal_page(request, kind: str, pk: int):
     GET asks for the reason (a small form in place of the masked value, or a page without
     JavaScript); POST reveals the value through the service, which logs it.
     """
-    page_conf = _page_or_404(kind)
+    page_conf = KIND_PAGES[kind]
     user = request.user
     record = _record_or_404(user, page_conf.model, pk)
     if not services.can_reveal(user, record):
