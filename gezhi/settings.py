@@ -241,6 +241,8 @@ GEZHI_REGION_LEVELS = envlist(
 GEZHI_BOUNDARY_TOLERANCE_M = envfloat("GEZHI_BOUNDARY_TOLERANCE_M", "50")
 # Whether every grid must have a boundary (routing by position needs one).
 GEZHI_GRID_BOUNDARY_REQUIRED = envbool("GEZHI_GRID_BOUNDARY_REQUIRED", "False")
+# Largest file the import page accepts, in megabytes.
+GEZHI_IMPORT_MAX_MB = envint("GEZHI_IMPORT_MAX_MB", "20")
 # Base-map tiles for Leaflet: e.g. a county WMTS or Tianditu URL. Empty: no base map.
 GEZHI_TILE_URL = envstr("GEZHI_TILE_URL", "")
 GEZHI_TILE_ATTRIBUTION = envstr("GEZHI_TILE_ATTRIBUTION", "")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("gezhi.accounts.urls")),
     path("regions/", include("gezhi.regions.urls")),
+    path("registry/import/", include("gezhi.registry.urls_import")),
     path("registry/", include("gezhi.registry.urls")),
     path("", include("gezhi.web.urls")),
 ]

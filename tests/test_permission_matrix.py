@@ -156,6 +156,13 @@ api:organisation-detail          PATCH   patchorganisation  401 200 200 200 200 
 api:organisation-reveal          POST    revealorganisation 401 403 200 200 200 404 403 403 403 403 403 403 | 401 403 200 404 404 404 403 403 403 403 403 403
 api:catalogue-field-list         GET     -                  401 200 200 200 200 200 200 200 403 403 403 403
 api:region-catalogue-totals      GET     totals             401 200 200 200 404 404 200 200 403 403 403 403 | 401 200 200 404 404 404 200 200 403 403 403 403
+registry-import                  GET     -                  302 200 200 200 403 403 403 403 403 403 403 403
+registry-import                  POST    -                  302 400 400 400 403 403 403 403 403 403 403 403
+registry-import-confirm          POST    -                  302 404 404 404 403 403 403 403 403 403 403 403
+registry-import-report           GET     -                  302 404 404 404 403 403 403 403 403 403 403 403
+registry-import-template         GET     importkind         302 200 200 200 403 403 403 403 403 403 403 403 | 302 200 200 404 403 403 403 403 403 403 403 403
+registry-export                  GET     importkind         302 200 200 200 403 403 403 403 403 403 403 403 | 302 200 200 404 403 403 403 403 403 403 403 403
+registry-export                  POST    importkind         302 400 400 400 403 403 403 403 403 403 403 403 | 302 400 400 400 403 403 403 403 403 403 403 403
 """
 
 # The OpenAPI schema and its docs page, public by design (they describe the API, not data):
@@ -360,6 +367,11 @@ def _registry_targets() -> dict[str, Callable]:
 
 
 TARGETS.update(_registry_targets())
+# Import and export pages: a kind, for township A | B (`?region=`; POST bodies carry no file).
+TARGETS["importkind"] = lambda w: (
+    Target({"kind": "people"}, query={"region": w.township_a.code}),
+    Target({"kind": "people"}, query={"region": w.township_b.code}),
+)
 
 
 # --- the world -----------------------------------------------------------------------------

@@ -98,13 +98,12 @@ def export_queryset(kind: Kind, *, actor, region: Region | None, filters: Mappin
     if region is not None:
         query = query.filter(grid_path__startswith=region.path)
     if filters:
-        from gezhi.registry import filters as list_filters
+        # The list pages' own filters, so an export holds what the list showed.
+        from gezhi.registry.filters import FILTERSETS
 
-        filterset_class = getattr(list_filters, f"{kind.model.__name__}FilterSet", None)
-        if filterset_class is not None:
-            request = SimpleNamespace(user=actor)
-            filterset = filterset_class(data=filters, queryset=query, request=request)
-            query = filterset.qs if filterset.is_valid() else query.none()
+        request = SimpleNamespace(user=actor)
+        filterset = FILTERSETS[kind.model](data=filters, queryset=query, request=request)
+        query = filterset.qs if filterset.is_valid() else query.none()
     return query.order_by("grid_path", "pk")
 
 
