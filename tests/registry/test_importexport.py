@@ -659,3 +659,26 @@ def test_import_command_imports_with_the_actor(world, households, tmp_path):
     call_command("import", "people", str(path), "--actor", "township_manager", stdout=out)
     assert "新建 1" in out.getvalue()
     assert AuditEntry.objects.get(action="person.import").actor_id == world.township_manager.pk
+
+
+def test_a_record_registered_meanwhile_is_an_error_not_a_crash(world, households, tmp_path):
+    from gezhi.registry.importexport.importing import RegistryImport
+
+    class Raced(RegistryImport):
+        """Someone registers the same person between the check and the write."""
+
+        def plan(self, rows):
+            planned = super().plan(rows)
+            person_create(actor=None, data={"id_number": ZHANG, "name": "别人", "household": "H2"})
+            return planned
+
+    path = people_file(
+        tmp_path,
+        [[ZHANG, "张三", "", "H1", "户主", "F001", ""], [LI, "李四", "", "H1", "配偶", "F001", ""]],
+    )
+    result = Raced(KINDS["people"], path, actor=world.county_manager).run()
+    assert not result.written and result.created == 0
+    [error] = result.errors
+    assert error.row == 0 and "导入期间有人登记了相同的记录" in error.message
+    assert list(Person.objects.values_list("name", flat=True)) == ["别人"]
+    assert not AuditEntry.objects.filter(action="person.import").exists()

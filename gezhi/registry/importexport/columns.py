@@ -24,8 +24,8 @@ from gezhi.registry.models import CatalogueField, House, Household, Organisation
 REFERENCES = ("grid", "house", "household", "unit", "region")
 ID_NUMBER_COLUMNS = frozenset({"id_number", "owner_id_number", "legal_representative_id_number"})
 EXTRA_PREFIX = "extra:"
-# Header endings that mark a required column in hand-made templates: "姓名*", "姓名（必填）".
-REQUIRED_MARKS = ("*", "＊", "（必填）", "(必填)")
+# Header endings that mark a required column in hand-made templates: "姓名*".
+REQUIRED_MARKS = ("*", "＊")
 
 
 @dataclass(frozen=True)

@@ -366,7 +366,7 @@ def write_template(
         if options:
             shown = "、".join(options[:20]) + ("……" if len(options) > 20 else "")
             remark.append(_("可选：{options}").format(options=shown))
-        cell.comment = Comment("\n".join(remark), "格治", width=260, height=120)
+        cell.comment = Comment("\n".join(remark), _("格治"), width=260, height=120)
         width = max(len(label.encode("gbk", "replace")) + 4, 20 if text else 10)
         sheet.column_dimensions[letter].width = min(width, 40)
         if text:

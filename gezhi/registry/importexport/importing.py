@@ -30,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,7 +213,11 @@ class RegistryImport:
             return result
         try:
             self.write(plan, rows=len(rows), result=result)
-        except Rollback:
+        except (Rollback, IntegrityError) as exc:
+            if isinstance(exc, IntegrityError):
+                # Someone registered the same key between the check and the write.
+                message = _("导入期间有人登记了相同的记录（如同一身份证号），请重新导入")
+                self.errors.append(RowError(0, "", self.path.name, message))
             result.created = result.updated = 0
             result.unchanged = len(plan.unchanged)
             result.errors = sorted(self.errors, key=lambda error: error.row)
