@@ -277,8 +277,13 @@ DATA_STRINGS = {
     "lib/codes.py": {"省", "市", "县（区）", "乡镇（街道）", "村（社区）", "片区", "网格"},
     # the audit log keeps its reasons in the deployment's language, whoever's browser asked
     "accounts/backends.py": {"登录失败次数过多"},
+    # yes/no words accepted in catalogue values typed in forms and import files
+    "registry/catalogue.py": {"是", "有", "否", "无"},
 }
-DATA_FILES = ("web/demo/",)  # the demo's place names and people's names
+DATA_FILES = (
+    "web/demo/",  # the demo's place names and people's names
+    "lib/ethnicity.py",  # GB/T 3304 names of the ethnic groups (its own English table beside)
+)
 DATA_PREFIXES = {  # English help that quotes the demo's county names
     "web/management/commands/demo.py": ("Seed the demo deployment (", "达日县 only"),
 }
