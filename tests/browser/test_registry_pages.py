@@ -18,6 +18,7 @@ def test_search_open_and_reveal_an_id_number(world, page, login, live_server):
     login("township_manager", PASSWORD)
 
     page.goto(f"{live_server.url}/registry/people/")
+    page.wait_for_load_state("networkidle")  # htmx is ready
     expect(page.locator("h1")).to_have_text("实有人口")
     expect(page.locator("table.records tbody tr")).to_have_count(4)
 
@@ -32,6 +33,7 @@ def test_search_open_and_reveal_an_id_number(world, page, login, live_server):
 
     rows.first.locator("a", has_text="张小明").click()
     page.wait_for_url(f"{live_server.url}/registry/people/{records.xiaoming.pk}/")
+    page.wait_for_load_state("networkidle")
     expect(page.locator("h1")).to_contain_text("张小明")
     id_cell = page.locator("dd[data-field=id_number]")
     expect(id_cell.locator(".masked")).to_have_text(masked)
@@ -63,6 +65,7 @@ def test_filter_panel_and_sorting(world, page, login, live_server):
     make_records(world)
     login("county_manager", PASSWORD)
     page.goto(f"{live_server.url}/registry/households/")
+    page.wait_for_load_state("networkidle")  # htmx is ready
     rows = page.locator("table.records tbody tr")
     expect(rows).to_have_count(2)
     # The catalogue's column and filter for the county.
@@ -72,6 +75,8 @@ def test_filter_panel_and_sorting(world, page, login, live_server):
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("40 头")
     page.get_by_role("link", name="清除条件").click()
+    page.wait_for_url(f"{live_server.url}/registry/households/")
+    page.wait_for_load_state("networkidle")
     expect(rows).to_have_count(2)
     page.locator("th a.sort", has_text="牦牛").click()
     expect(rows.first).to_contain_text("C1")
