@@ -4,7 +4,8 @@ FILE` and `gezhi export KIND`, and the same from the page /registry/import/.
 - `columns`: the columns of each kind (headers in Chinese, English names accepted), shared by
   the template, the import and the export.
 - `importing`: check every row in memory, then write in one transaction (bulk inserts, one
-  audit entry per import; changed records through their update service).
+  audit entry per import; changed records through their update service); `matching` finds
+  the stored record of each row by its natural key, `bulk` inserts many rows at once.
 - `exporting`: CSV (UTF-8 with BOM) or xlsx, masked unless revealed with a reason, audited;
   the xlsx import template of each kind.
 

@@ -21,20 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import (
-    DEFAULT_DB_ALIAS,
     IntegrityError,
     connection,
-    connections,
     models,
     transaction,
 )
@@ -57,6 +53,7 @@ from gezhi.lib.divisions import current_area_codes
 from gezhi.regions.models import Region
 from gezhi.registry.catalogue import clean_extra, fields_for
 from gezhi.registry.choices import RelationToHead
+from gezhi.registry.importexport.bulk import insert_rows
 from gezhi.registry.importexport.columns import (
     EXTRA_PREFIX,
     ID_NUMBER_COLUMNS,
@@ -65,12 +62,10 @@ from gezhi.registry.importexport.columns import (
     Kind,
     header_for,
 )
+from gezhi.registry.importexport.matching import EXISTING_FINDERS, LOOKUP_CHUNK, chunks
 from gezhi.registry.models import CatalogueField, House, Household, Person, Unit
 from gezhi.registry.validation import CLEANERS, WARNING, Cleaned
 
-LOOKUP_CHUNK = 2000
-INSERT_ROWS = 500  # rows per INSERT statement (bounded by the driver's parameter limit too)
-SQLITE_CACHE_KIB = 65536  # page cache while inserting many rows on SQLite
 SYSTEM = Scope(everywhere=True, paths=())
 # An ID number Excel has turned into a number and a CSV has kept as "1.10105E+17".
 SCIENTIFIC_RE = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
@@ -103,7 +98,7 @@ class Rollback(Exception):
     """Raised inside the write transaction to undo it: a changed record was refused."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One line of the file on its way through the checks."""
 
@@ -126,12 +121,6 @@ class Plan:
     updates: list[Row] = field(default_factory=list)
     unchanged: list[Row] = field(default_factory=list)
     heads: dict[int, Row] = field(default_factory=dict)  # household id -> the head's row
-
-
-def _chunks(values: Iterable[Any], size: int = LOOKUP_CHUNK) -> Iterator[list[Any]]:
-    ordered = sorted(values, key=str)
-    for start in range(0, len(ordered), size):
-        yield ordered[start : start + size]
 
 
 class RegistryImport:
@@ -345,9 +334,9 @@ class RegistryImport:
         codes = {c for c in codes if c not in self.grids}
         ids = {i for i in ids if i not in self.grids_by_id}
         found: list[Region] = []
-        for chunk in _chunks(codes):
+        for chunk in chunks(codes):
             found.extend(Region.objects.filter(code__in=chunk))
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             found.extend(Region.objects.filter(pk__in=chunk))
         for region in found:
             self.grids[region.code] = region
@@ -364,27 +353,28 @@ class RegistryImport:
     def resolve_references(self, rows: list[Row]) -> None:
         """House codes, household numbers, unit credit codes, region and grid codes: one
         query per chunk; a record the user cannot see is answered as missing."""
+        present = [name for name in REFERENCES if name in self.columns]
         wanted: dict[str, set[str]] = defaultdict(set)
         for row in rows:
-            for name in REFERENCES:
+            for name in present:
                 value = row.data.get(name)
                 if value:
                     wanted[name].add(str(value))
         found: dict[str, dict[str, dict[str, Any]]] = {}
         for name, (model, key) in REFERENCE_KEYS.items():
             found[name] = {}
-            for chunk in _chunks(wanted.get(name, ())):
+            for chunk in chunks(wanted.get(name, ())):
                 query = model._default_manager.filter(**{f"{key}__in": chunk})
                 for values in query.values(key, *REFERENCE_VALUES):
                     if self.view_scope.covers(values["grid_path"]):
                         found[name][values[key]] = values
         regions: dict[str, Region] = {}
-        for chunk in _chunks(wanted.get("region", ())):
+        for chunk in chunks(wanted.get("region", ())):
             regions.update((r.code, r) for r in Region.objects.filter(code__in=chunk))
         self.load_grids(codes=wanted.get("grid", ()))
         region_scope = SYSTEM if self.actor is None else user_scope(self.actor, Action.REGION_VIEW)
         for row in rows:
-            for name in REFERENCES:
+            for name in present:
                 value = row.data.get(name)
                 if not value:
                     continue
@@ -542,7 +532,7 @@ class RegistryImport:
         ]
         names = {row.data.get("name") for row in wanted if row.data.get("name")}
         stored: dict[tuple[str, int], list[dict]] = defaultdict(list)
-        for chunk in _chunks(names):
+        for chunk in chunks(names):
             for values in self.stored(name__in=chunk):
                 stored[(values["name"], values["grid_id"])].append(values)
         for row in wanted:
@@ -636,7 +626,7 @@ class RegistryImport:
         if not heads:
             return
         current: dict[int, int | None] = {}
-        for chunk in _chunks(heads):
+        for chunk in chunks(heads):
             query = Household.objects.filter(pk__in=chunk).values_list("pk", "head_id")
             current.update(query)
         conflicts: list[tuple[Row, str, int]] = []
@@ -657,7 +647,7 @@ class RegistryImport:
             elif head_id != (row.existing["id"] if row.existing else None):
                 conflicts.append((row, number, head_id))
         names: dict[int, str] = {}
-        for chunk in _chunks({head_id for _row, _number, head_id in conflicts}):
+        for chunk in chunks({head_id for _row, _number, head_id in conflicts}):
             names.update(Person.objects.filter(pk__in=chunk).values_list("pk", "name"))
         for row, number, head_id in conflicts:
             message = _("户 %(number)s 已有户主%(head)s；请使用“更换户主”") % {
@@ -843,80 +833,6 @@ class RegistryImport:
         return done
 
 
-# --- finding stored records by natural key -------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    return str(value).strip() if isinstance(value, str) else ""
-
-
-def _find_by(run: RegistryImport, rows: list[Row], column: str, *, upper: bool = False) -> None:
-    keyed: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        key = _text(row.raw.get(column))
-        if key:
-            keyed[key.upper() if upper else key].append(row)
-    for chunk in _chunks(keyed):
-        for values in run.stored(**{f"{column}__in": chunk}):
-            for row in keyed.get(values[column], ()):
-                row.existing = values
-
-
-def _find_houses(run: RegistryImport, rows: list[Row]) -> None:
-    _find_by(run, rows, "code")
-
-
-def _find_households(run: RegistryImport, rows: list[Row]) -> None:
-    _find_by(run, rows, "number")
-
-
-def _find_with_credit_code(run: RegistryImport, rows: list[Row]) -> None:
-    _find_by(run, rows, "credit_code", upper=True)
-
-
-def _find_people(run: RegistryImport, rows: list[Row]) -> None:
-    """By ID number; else by document (type and number); else by household and name."""
-    _find_by(run, rows, "id_number", upper=True)
-    rest = [row for row in rows if row.existing is None and not _text(row.raw.get("id_number"))]
-    documents: dict[str, list[Row]] = defaultdict(list)
-    by_household: dict[str, list[Row]] = defaultdict(list)
-    for row in rest:
-        if number := _text(row.raw.get("document_number")):
-            documents[number].append(row)
-        elif (household := _text(row.raw.get("household"))) and _text(row.raw.get("name")):
-            by_household[household].append(row)
-    for chunk in _chunks(documents):
-        for values in run.stored(document_number__in=chunk):
-            for row in documents[values["document_number"]]:
-                if _text(row.raw.get("document_type")) in ("", values["document_type"]):
-                    row.existing = values
-    if not by_household:
-        return
-    household_ids: dict[int, str] = {}
-    for chunk in _chunks(by_household):
-        query = Household.objects.filter(number__in=chunk).values_list("pk", "number")
-        household_ids.update(query)
-    wanted = {
-        (number, _text(row.raw.get("name"))): row
-        for number, rows_ in by_household.items()
-        for row in rows_
-    }
-    for chunk in _chunks(household_ids):
-        for values in run.stored(household_id__in=chunk, id_number=""):
-            key = (household_ids[values["household_id"]], values["name"])
-            if key in wanted:
-                wanted[key].existing = values
-
-
-EXISTING_FINDERS: dict[str, Callable[[RegistryImport, list[Row]], None]] = {
-    "people": _find_people,
-    "households": _find_households,
-    "houses": _find_houses,
-    "units": _find_with_credit_code,
-    "organisations": _find_with_credit_code,
-}
-
-
 # The update service of each kind, and the name of its record argument.
 UPDATE_SERVICES: dict[str, tuple[str, str]] = {
     "people": ("person_update", "person"),
@@ -935,169 +851,6 @@ def update_record(kind: str, *, actor, record, data, extra, reason) -> None:
     getattr(services, name)(
         actor=actor, data=data, extra=extra, reason=reason, **{argument: record}
     )
-
-
-# --- bulk insert -------------------------------------------------------------------------------
-
-# Field types whose Python values the database driver takes as they are.
-PLAIN_TYPES = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "FloatField",
-        "ForeignKey",
-        "IntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SlugField",
-        "SmallIntegerField",
-        "TextField",
-    }
-)
-
-
-def _parameter_limit(conn) -> int:
-    """How many parameters one statement may carry on this connection."""
-    if conn.vendor == "sqlite":
-        conn.ensure_connection()
-        getlimit = getattr(conn.connection, "getlimit", None)
-        if getlimit is not None:
-            return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        return 999
-    if conn.vendor == "postgresql":
-        return 65535
-    return conn.features.max_query_params or 999
-
-
-@contextmanager
-def _page_cache(conn, cursor, rows: int):
-    """On SQLite, a larger page cache for a large insert: every row adds to each of the
-    table's indexes at a random place, and the default cache (2 MB) keeps few of their pages."""
-    if conn.vendor != "sqlite" or rows < 10_000:
-        yield
-        return
-    cursor.execute("PRAGMA cache_size")
-    (before,) = cursor.fetchone()
-    cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        cursor.execute(f"PRAGMA cache_size = {int(before)}")
-
-
-def _preparer(model_field: models.Field, conn) -> Callable[[Any], Any] | None:
-    """How a field's Python value becomes a query parameter (None: as it is)."""
-    internal = model_field.get_internal_type()
-    if internal in PLAIN_TYPES:
-        return None
-    if internal == "DateField":
-        adapt = conn.ops.adapt_datefield_value
-        return lambda value: None if value is None else adapt(value)
-
-    def prepare(value: Any) -> Any:
-        return model_field.get_db_prep_save(value, conn)
-
-    if internal == "JSONField":
-        # Most records have no tags and no catalogue values: prepare the empty ones once.
-        empty = {list: prepare([]), dict: prepare({})}
-        return lambda value: (
-            empty[type(value)] if not value and type(value) in empty else prepare(value)
-        )
-    return prepare
-
-
-def insert_rows(
-    model: type[models.Model], rows: list[dict[str, Any]], constants: dict[str, Any] | None = None
-) -> list[int]:
-    """Insert rows (attname -> Python value) and return their primary keys, in order.
-
-    `constants`: values every row shares (the timestamps), prepared once.
-
-    `bulk_create` does the same through model instances, preparing every value of every
-    field through the field's methods; for 100,000 people that costs more than the rest of
-    the import. Here each field's preparation is decided once: plain values go to the driver
-    as they are, dates through the backend's adapter, the others (JSON, decimals) through the
-    field, and missing values take the field's default. Multi-row INSERT ... RETURNING, as
-    `bulk_create` issues.
-    """
-    if not rows:
-        return []
-    constants = constants or {}
-    conn = connections[DEFAULT_DB_ALIAS]
-    if not conn.features.can_return_rows_from_bulk_insert:
-        objects = [model(**row, **constants) for row in rows]
-        model._default_manager.bulk_create(objects)
-        return [obj.pk for obj in objects]  # type: ignore[misc]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    plan = []
-    for model_field in fields:
-        prepare = _preparer(model_field, conn)
-        if model_field.attname in constants:
-            value = constants[model_field.attname]
-            plan.append((model_field.attname, None, prepare(value) if prepare else value, True))
-            continue
-        default = model_field.get_default()
-        if prepare is not None and default is not None:
-            default = prepare(default)
-        plan.append((model_field.attname, prepare, default, False))
-
-    def parameters(row: dict[str, Any]) -> Iterator[Any]:
-        for attname, prepare, default, constant in plan:
-            if constant or attname not in row:
-                yield default
-            elif prepare is None:
-                yield row[attname]
-            else:
-                yield prepare(row[attname])
-
-    if conn.vendor == "postgresql":
-        return _copy_rows(conn, model, fields, rows, parameters)
-    quote = conn.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    pk_column = quote(model._meta.pk.column)  # type: ignore[union-attr]
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(INSERT_ROWS, _parameter_limit(conn) // len(fields)))
-    ids: list[int] = []
-    with conn.cursor() as cursor, _page_cache(conn, cursor, len(rows)):
-        for start in range(0, len(rows), per_statement):
-            batch = rows[start : start + per_statement]
-            params: list[Any] = []
-            for row in batch:
-                params.extend(parameters(row))
-            values = ", ".join([one] * len(batch))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk_column}",  # noqa: S608
-                params,
-            )
-            ids.extend(pk for (pk,) in cursor.fetchall())
-    return ids
-
-
-def _copy_rows(conn, model, fields, rows, parameters) -> list[int]:
-    """PostgreSQL: COPY, with the keys drawn from the table's sequence first.
-
-    A multi-row INSERT with tens of thousands of parameters spends most of its time in the
-    driver splitting the query; COPY streams the rows (several times faster). The keys come
-    from the same sequence the table's inserts use, so concurrent writers never collide.
-    """
-    quote = conn.ops.quote_name
-    table = quote(model._meta.db_table)
-    pk_column = model._meta.pk.column
-    columns = ", ".join(quote(f.column) for f in (model._meta.pk, *fields))
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, pk_column, len(rows)],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((pk, *parameters(row)))
-    return ids
 
 
 def import_kind(kind: Kind, path: Path, *, dry_run=False, skip_invalid=False, actor=None):
