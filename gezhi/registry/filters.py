@@ -34,7 +34,7 @@ from gezhi.registry.choices import (
     UnitType,
 )
 from gezhi.registry.models import (
-    ETHNICITY_CHOICES,
+    ETHNICITY_LABELS,
     CatalogueField,
     House,
     Household,
@@ -222,7 +222,7 @@ class PersonFilterSet(RecordFilterSet):
     age_min = django_filters.NumberFilter(method="filter_age", label=_("年龄（最小）"))
     age_max = django_filters.NumberFilter(method="filter_age", label=_("年龄（最大）"))
     ethnicity = django_filters.ChoiceFilter(
-        empty_label=ALL, choices=ETHNICITY_CHOICES, label=_("民族")
+        empty_label=ALL, choices=ETHNICITY_LABELS, label=_("民族")
     )
     household = django_filters.NumberFilter(field_name="household_id", label=_("户（编号）"))
     house = django_filters.NumberFilter(field_name="house_id", label=_("房屋（编号）"))

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gezhi.core.models import AuditEntry
@@ -125,7 +126,7 @@ class _Display:
         if name == "grid":
             return self.region_name(str(value))
         if name == "ethnicity":
-            return ethnicity_name(str(value))
+            return ethnicity_name(str(value), get_language() or "")
         if name == "tags":
             tags = [t for t in value if not (self.hide_sensitive_tags and t in SENSITIVE_TAGS)]
             labels = dict(PersonTag.choices)

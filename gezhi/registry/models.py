@@ -11,9 +11,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from gezhi.lib.ethnicity import ETHNICITIES
+from gezhi.lib.ethnicity import ETHNICITIES, ethnicity_name
 from gezhi.registry.choices import (
     Education,
     FieldType,
@@ -32,7 +34,12 @@ from gezhi.registry.choices import (
     UnitType,
 )
 
-ETHNICITY_CHOICES = sorted(ETHNICITIES.items())
+ETHNICITY_CHOICES = sorted(ETHNICITIES.items())  # the Chinese names, as files carry them
+# For pages: labels in the interface's language, like gettext_lazy.
+ETHNICITY_LABELS = [
+    (code, lazy(lambda c: ethnicity_name(c, get_language() or ""), str)(code))
+    for code in sorted(ETHNICITIES)
+]
 
 
 class GridPlaced(models.Model):
@@ -130,7 +137,7 @@ class Person(GridPlaced):
     former_name = models.CharField(_("曾用名"), max_length=64, blank=True)
     sex = models.CharField(_("性别"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY_CHOICES, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY_LABELS, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
     marital_status = models.CharField(
         _("婚姻状况"), max_length=16, choices=MaritalStatus.choices, blank=True
