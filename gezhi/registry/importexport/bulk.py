@@ -172,7 +172,12 @@ def _copy_rows(conn, model, fields, rows, parameters) -> list[int]:
             [model._meta.db_table, pk_column, len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        # The driver's own cursor: Django's does not offer COPY; its errors are turned into
+        # Django's (IntegrityError...) as for any query.
+        with (
+            conn.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
             for pk, row in zip(ids, rows, strict=True):
                 copy.write_row((pk, *parameters(row)))
     return ids
