@@ -28,6 +28,7 @@ import io
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -391,6 +392,7 @@ def run_one(people: int, database_url: str | None, xlsx: bool) -> list[dict]:
         lambda: export_records(KINDS["people"], Sink(), actor=manager),
     )
     connection.creation.destroy_test_db(name, verbosity=0)
+    shutil.rmtree(work, ignore_errors=True)
     return results
 
 
