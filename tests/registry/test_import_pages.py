@@ -244,3 +244,10 @@ def test_export_page_scope(client, world, people):
     assert client.get(url).status_code == 403
     assert client.post(url, {"format": "csv"}).status_code == 403
     assert Household.objects.count() == 2
+
+
+def test_top_bar_links_the_import_page_only_for_those_who_may_import(world, client):
+    client.force_login(world.township_manager)
+    assert 'href="/registry/import/"' in client.get("/").content.decode()
+    client.force_login(world.clerk)
+    assert 'href="/registry/import/"' not in client.get("/").content.decode()

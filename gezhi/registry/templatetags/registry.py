@@ -28,3 +28,12 @@ def may_view_registry(user) -> bool:
     from gezhi.accounts.scoping import user_scope
 
     return not user_scope(user, Action.REGISTRY_VIEW).empty
+
+
+@register.simple_tag
+def may_import_registry(user) -> bool:
+    """Whether the user may import into the registers (the top bar then links the import page)."""
+    from gezhi.accounts.roles import Action
+    from gezhi.accounts.scoping import user_scope
+
+    return not user_scope(user, Action.REGISTRY_IMPORT).empty
