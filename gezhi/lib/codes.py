@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from operator import mul
 from dataclasses import dataclass
 
 
@@ -115,10 +116,13 @@ def child_code_error(code: str, parent_code: str, parent_level: str) -> str | No
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+ID_PATTERN = re.compile(r"\d{17}[\dX]", re.ASCII)
 
 
 def id_check_char(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    # map() keeps this loop in C: imports check hundreds of thousands of numbers.
+    return ID_CHECK[sum(map(mul, map(int, first17), ID_WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ def parse_id_number(value: object, *, today: dt.date | None = None) -> IdNumber:
             _("身份证号以数字形式存储，Excel 已截断为 15 位有效数字；请将该列设为文本后重新填写")
         )
     text = str(value or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", text):
+    if not ID_PATTERN.fullmatch(text):
         raise ValueError(
             _("身份证号应为 18 位（前 17 位数字，末位数字或 X）：%(text)r") % {"text": text}
         )
