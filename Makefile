@@ -47,6 +47,8 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/route.py
+	$(BIN)/python bench/import_regions.py
+	$(BIN)/python bench/import_people.py
 
 messages: setup
 	cd gezhi && ../$(BIN)/django-admin makemessages -l en --no-obsolete
