@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from operator import mul
 from dataclasses import dataclass
+from operator import mul
 
 
 def _(message: str) -> str:
