@@ -345,7 +345,7 @@ def clean_reference(label: str, value: Any) -> Any:
 
 Cleaner = Callable[[str, Any], Any]
 
-_PLANS: dict[type[models.Model], dict[str, tuple[str, Cleaner]]] = {}
+_PLANS: dict[type[models.Model], dict[str, tuple[Any, Cleaner, Any]]] = {}
 
 SPECIAL_CLEANERS: dict[str, Cleaner] = {
     "sex": clean_sex,
@@ -401,8 +401,8 @@ def _choices_class(model_field: models.Field) -> type[models.TextChoices] | None
 SYSTEM_FIELDS = frozenset({"id", "grid_path", "extra", "created_at", "updated_at"})
 
 
-def _plan(model: type[models.Model]) -> dict[str, tuple[str, Cleaner]]:
-    """Field name -> (label, cleaner) for every field of `model` that input may set."""
+def _plan(model: type[models.Model]) -> dict[str, tuple[Any, Cleaner, Any]]:
+    """Field name -> (label, cleaner, empty value) for every field `model` takes from input."""
     plan = _PLANS.get(model)
     if plan is None:
         plan = {}
@@ -411,7 +411,12 @@ def _plan(model: type[models.Model]) -> dict[str, tuple[str, Cleaner]]:
                 continue
             if model_field.name in ID_NUMBER_FIELDS:
                 continue  # checked by _clean_id_number, which may warn
-            plan[model_field.name] = (str(model_field.verbose_name), _cleaner_for(model_field))
+            # The label stays lazy: messages are in the language of the request that reads them.
+            plan[model_field.name] = (
+                model_field.verbose_name,
+                _cleaner_for(model_field),
+                _empty_value(model, model_field.name),
+            )
         _PLANS[model] = plan
     return plan
 
@@ -435,9 +440,9 @@ def _clean_fields(
         entry = plan.get(name)
         if entry is None:
             continue
-        label, cleaner = entry
+        label, cleaner, empty = entry
         if is_blank(value):
-            result.data[name] = _empty_value(model, name)
+            result.data[name] = list(empty) if isinstance(empty, list) else empty
             continue
         try:
             result.data[name] = cleaner(label, value)

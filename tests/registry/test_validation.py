@@ -360,3 +360,17 @@ def test_organisation_name_and_kind_required_credit_optional():
         "credit_code"
     ]
     assert fields(clean_organisation({"name": "会", "kind": "帮会"})) == ["kind"]
+
+
+def test_messages_name_the_field_in_the_language_of_the_reader():
+    from django.utils import translation
+
+    from gezhi.registry.validation import clean_house
+
+    raw = {"code": "H1", "address": "x", "area_m2": "abc"}
+    with translation.override("zh-hans"):
+        assert clean_house(raw).issues[0].message.startswith("面积（平方米）")
+    with translation.override("en"):
+        assert clean_house(raw).issues[0].message.startswith("Area (m²)")
+    with translation.override("zh-hans"):
+        assert clean_house(raw).issues[0].message.startswith("面积（平方米）")
