@@ -21,6 +21,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from gezhi.accounts.admin_base import (
     AuditedAdmin,
+    InForceFilter,
     ReadOnlyInline,
     RoleAdmin,
     adopt,
@@ -335,20 +336,11 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             )
 
 
-class CurrentFilter(admin.SimpleListFilter):
-    title = _("状态")
-    parameter_name = "current"
+class CurrentFilter(InForceFilter):
+    in_force_label = _("现任")
 
-    def lookups(self, request, model_admin):
-        return [("yes", _("现任")), ("no", _("已结束"))]
-
-    def queryset(self, request, queryset):
-        current = Membership.objects.current().values("pk")
-        if self.value() == "yes":
-            return queryset.filter(pk__in=current)
-        if self.value() == "no":
-            return queryset.exclude(pk__in=current)
-        return queryset
+    def in_force(self, manager):
+        return manager.current()
 
 
 @admin.register(Membership)

@@ -8,6 +8,7 @@ account open the admin at all. Nothing is ever deleted through the admin.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from gezhi.accounts.scoping import Scope, user_scope
 from gezhi.core.audit import audit_record
@@ -137,3 +138,27 @@ def adopt(obj, saved) -> None:
 def with_actor(form_class, request):
     """The form class with the acting user attached, for forms whose checks call services."""
     return type(form_class.__name__, (form_class,), {"actor": request.user})
+
+
+class InForceFilter(admin.SimpleListFilter):
+    """A list filter: rows in force now, or the others (ended, retired, not started)."""
+
+    title = _("状态")
+    parameter_name = "current"
+    in_force_label = _("现行")
+    ended_label = _("已结束")
+
+    def in_force(self, manager):
+        """The rows in force, from the model's manager."""
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.in_force_label), ("no", self.ended_label)]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        in_force = self.in_force(queryset.model._default_manager).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=in_force)
+        return queryset.exclude(pk__in=in_force)

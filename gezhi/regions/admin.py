@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gezhi.accounts.admin_base import (
+    InForceFilter,
     ReadOnlyInline,
     RoleAdmin,
     adopt,
@@ -35,20 +36,12 @@ from gezhi.regions.services import (
 )
 
 
-class ActiveFilter(admin.SimpleListFilter):
-    title = _("状态")
+class ActiveFilter(InForceFilter):
     parameter_name = "active"
+    ended_label = _("已停用或未启用")
 
-    def lookups(self, request, model_admin):
-        return [("yes", _("现行")), ("no", _("已停用或未启用"))]
-
-    def queryset(self, request, queryset):
-        active = Region.objects.active().values("pk")
-        if self.value() == "yes":
-            return queryset.filter(pk__in=active)
-        if self.value() == "no":
-            return queryset.exclude(pk__in=active)
-        return queryset
+    def in_force(self, manager):
+        return manager.active()
 
 
 class RegionForm(forms.ModelForm):
@@ -248,19 +241,11 @@ class DepartmentAdmin(RoleAdmin):
             self.save_formset(request, form, formset, change=change)
 
 
-class CurrentAssignmentFilter(admin.SimpleListFilter):
-    title = _("状态")
-    parameter_name = "current"
+class CurrentAssignmentFilter(InForceFilter):
+    in_force_label = _("在任")
 
-    def lookups(self, request, model_admin):
-        return [("yes", _("在任")), ("no", _("已结束"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(ended_at__isnull=True)
-        if self.value() == "no":
-            return queryset.filter(ended_at__isnull=False)
-        return queryset
+    def in_force(self, manager):
+        return manager.filter(ended_at__isnull=True)
 
 
 class GridAssignmentForm(forms.ModelForm):

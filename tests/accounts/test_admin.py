@@ -566,3 +566,25 @@ def test_the_admin_never_shows_api_token_keys():
 
     assert TokenProxy not in admin.site._registry
     assert Token not in admin.site._registry
+
+
+def test_status_filters_split_in_force_from_ended(world, root):
+    world.grid_c.valid_to = timezone.localdate()
+    world.grid_c.save(update_fields=["valid_to"])
+    assignment = GridAssignment.objects.get(grid=world.grid_b)
+    assignment.ended_at = timezone.now()
+    assignment.save(update_fields=["ended_at"])
+    client = Client()
+    client.force_login(root)
+
+    def listed(url, **query):
+        return {str(obj.pk) for obj in client.get(url, query).context["cl"].result_list}
+
+    retired = listed("/admin/regions/region/", active="no")
+    assert str(world.grid_c.pk) in retired and str(world.grid_a.pk) not in retired
+    assert str(world.grid_c.pk) not in listed("/admin/regions/region/", active="yes")
+    ended = listed("/admin/regions/gridassignment/", current="no")
+    assert ended == {str(assignment.pk)}
+    current = listed("/admin/accounts/membership/", current="yes")
+    assert str(world.township_manager.memberships.get().pk) in current
+    assert listed("/admin/accounts/membership/", current="no") == set()
