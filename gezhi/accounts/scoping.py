@@ -64,8 +64,7 @@ def user_scope(user, action: str) -> Scope:
         return cache[action]
     paths: set[str] = set()
     everywhere = False
-    memberships = user.memberships.current().select_related("region", "department__region")
-    for membership in memberships:
+    for membership in _current_memberships(user):
         if not role_allows(membership.role, action):
             continue
         if membership.region_id:
@@ -81,17 +80,27 @@ def user_scope(user, action: str) -> Scope:
     return scope
 
 
+def _current_memberships(user) -> list:
+    """The user's current memberships with their regions and departments, read once per user
+    object: a page that asks for several actions (view, reveal, export...) queries them once."""
+    cached = user.__dict__.get("_gezhi_memberships")
+    if cached is None:
+        cached = list(
+            user.memberships.current()
+            .select_related("region", "department__region")
+            .prefetch_related("department__serves")
+        )
+        user.__dict__["_gezhi_memberships"] = cached
+    return cached
+
+
 def user_roles(user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    cache = user.__dict__.setdefault("_gezhi_roles", None)
-    if cache is None:
-        cache = set(user.memberships.current().values_list("role", flat=True))
-        user.__dict__["_gezhi_roles"] = cache
-    return cache
+    return {membership.role for membership in _current_memberships(user)}
 
 
 def forget_scopes(user) -> None:
     """Drop cached scopes after the user's memberships change."""
-    user.__dict__.pop("_gezhi_scopes", None)
-    user.__dict__.pop("_gezhi_roles", None)
+    for key in ("_gezhi_scopes", "_gezhi_memberships"):
+        user.__dict__.pop(key, None)

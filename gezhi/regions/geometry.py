@@ -99,14 +99,12 @@ def metres_to_degrees(metres: float, lat: float) -> float:
     return metres / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
 
 
-def check_inside(child: BaseGeometry, parent: BaseGeometry, tolerance_m: float) -> float:
-    """How far (in metres, approximately) `child` sticks out of `parent`; 0 if inside.
-
-    Raises InvalidInput when it sticks out by more than `tolerance_m`.
-    """
+def check_inside(child: BaseGeometry, parent: BaseGeometry, tolerance_m: float) -> None:
+    """Raise InvalidInput (saying by how many square metres) when `child` sticks out of
+    `parent` by more than `tolerance_m`."""
     outside = child.difference(parent.buffer(metres_to_degrees(tolerance_m, child.centroid.y)))
     if outside.is_empty or outside.area == 0:
-        return 0.0
+        return
     overshoot_km2 = area_km2(outside)
     raise InvalidInput(
         _("边界超出上级区域的边界（超出约 %(area).0f 平方米，容差 %(tolerance)g 米）")
